@@ -1,0 +1,40 @@
+# segstore: PGXS build.  `make && make install`, then see README.md.
+
+MODULE_big = segstore
+OBJS = \
+	src/segstore.o \
+	src/format/seg_record.o \
+	src/format/seg_row.o \
+	src/storage/seg_active.o \
+	src/storage/seg_files.o \
+	src/storage/seg_shmem.o \
+	src/tableam/segam_ddl.o \
+	src/tableam/segam_handler.o \
+	src/tableam/segam_options.o \
+	src/tableam/segam_sql.o \
+	src/tableam/segam_visibility.o
+
+EXTENSION = segstore
+DATA = segstore--0.1.0.sql
+PGFILEDESC = "segstore - time-partitioned segment storage"
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-sign-compare $(SEGSTORE_WERROR)
+SHLIB_LINK = -lmsgpackc -lzstd
+
+# Tests: pg_regress and isolation specs run against their own temporary,
+# preloaded server; TAP tests start theirs.
+REGRESS = load options mvcc types bad_input
+REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/segstore.conf \
+	--inputdir=$(srcdir)/test/regress --outputdir=tmp_check_regress
+ISOLATION = insert_interleave
+ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \
+	--inputdir=$(srcdir)/test/isolation --outputdir=tmp_check_iso_out
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso tmp_check_iso_out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

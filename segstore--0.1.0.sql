@@ -1,0 +1,68 @@
+/* segstore--0.1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION segstore" to load this file. \quit
+
+CREATE FUNCTION segstore.tableam_handler(internal)
+RETURNS table_am_handler
+AS 'MODULE_PATHNAME', 'segstore_tableam_handler'
+LANGUAGE C;
+
+CREATE ACCESS METHOD segstore TYPE TABLE HANDLER segstore.tableam_handler;
+COMMENT ON ACCESS METHOD segstore IS 'time-partitioned segment storage';
+
+-- Options of each segstore table (see src/tableam/segam_options.c).
+-- Explicitly heap: a user may set default_table_access_method = segstore.
+CREATE TABLE segstore.table_options (
+    relid oid PRIMARY KEY,
+    time_attnum int2 NOT NULL,          -- 0: partitioned by ingest time
+    segment_interval interval NOT NULL,
+    max_segment_size bigint NOT NULL
+) USING heap;
+
+CREATE FUNCTION segstore.set_options(
+    tbl regclass,
+    time_column text DEFAULT NULL,
+    segment_interval interval DEFAULT NULL,
+    max_segment_size text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'segstore_set_options'
+LANGUAGE C;
+
+CREATE FUNCTION segstore.table_segments(
+    tbl regclass,
+    OUT segment_id bigint,
+    OUT state text,
+    OUT bucket_start timestamptz,
+    OUT bucket_end timestamptz,
+    OUT min_time timestamptz,
+    OUT max_time timestamptz,
+    OUT row_count bigint,
+    OUT bytes bigint,
+    OUT file text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'segstore_table_segments'
+LANGUAGE C STRICT;
+
+CREATE VIEW segstore.segments AS
+SELECT c.oid::regclass AS table_name, s.*
+FROM pg_catalog.pg_class c
+CROSS JOIN LATERAL segstore.table_segments(c.oid) s
+WHERE c.relam = (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'segstore')
+  AND c.relkind IN ('r', 'm');
+
+CREATE VIEW segstore.tables AS
+SELECT c.oid::regclass AS table_name,
+       CASE WHEN coalesce(o.time_attnum, 0) = 0 THEN NULL
+            ELSE a.attname END AS time_column,
+       coalesce(o.segment_interval, interval '1 day') AS segment_interval,
+       coalesce(o.max_segment_size, 256 * 1024 * 1024) AS max_segment_size
+FROM pg_catalog.pg_class c
+LEFT JOIN segstore.table_options o ON o.relid = c.oid
+LEFT JOIN pg_catalog.pg_attribute a
+       ON a.attrelid = c.oid AND a.attnum = o.time_attnum
+WHERE c.relam = (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'segstore')
+  AND c.relkind IN ('r', 'm');
+
+GRANT USAGE ON SCHEMA segstore TO PUBLIC;
+GRANT SELECT ON segstore.segments, segstore.tables TO PUBLIC;

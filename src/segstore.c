@@ -1,0 +1,119 @@
+/*-------------------------------------------------------------------------
+ *
+ * segstore.c
+ *	  Module load: settings, shared memory, transaction callbacks, hooks.
+ *
+ * NOTES
+ *	  segstore keeps per-table append state in shared memory, so it must be
+ *	  in shared_preload_libraries; loading it any other way (which CREATE
+ *	  EXTENSION does) fails with a hint saying so.
+ *
+ *	  Transaction callbacks: at pre-commit every segment file the
+ *	  transaction appended to is written and fsynced (seg_active.c); at
+ *	  commit or abort the claimed segments are given back and the
+ *	  directories scheduled for removal are removed (seg_files.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "segstore.h"
+#include "storage/ipc.h"
+#include "storage/segstorage.h"
+#include "tableam/segam.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+int			segstore_max_tables = 1024;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+void		_PG_init(void);
+
+static void
+segstore_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	SegShmemRequest();
+}
+
+static void
+segstore_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	SegShmemInit();
+	LWLockRelease(AddinShmemInitLock);
+}
+
+static void
+segstore_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+			SegActivePreCommit();
+			break;
+		case XACT_EVENT_PRE_PREPARE:
+			SegFilesCheckPrepare();
+			SegActivePreCommit();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			SegActiveAtEOXact();
+			SegFilesAtEOXact(true);
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			SegActiveAtEOXact();
+			SegFilesAtEOXact(false);
+			break;
+	}
+}
+
+static void
+segstore_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_COMMIT_SUB)
+		SegFilesAtEOSubXact(true, mySubid, parentSubid);
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+		SegFilesAtEOSubXact(false, mySubid, parentSubid);
+}
+
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("segstore must be loaded via shared_preload_libraries"),
+				 errhint("Add segstore to shared_preload_libraries in postgresql.conf and restart the server.")));
+
+	DefineCustomIntVariable("segstore.max_tables",
+							"Maximum number of segstore tables being written at the same time.",
+							"Each needs a few kilobytes of shared memory; idle tables give up their entry.",
+							&segstore_max_tables,
+							1024, 16, 1000000,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("segstore");
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = segstore_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = segstore_shmem_startup;
+
+	RegisterXactCallback(segstore_xact_callback, NULL);
+	RegisterSubXactCallback(segstore_subxact_callback, NULL);
+	SegDdlInstallHooks();
+}

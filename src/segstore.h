@@ -1,0 +1,18 @@
+/*-------------------------------------------------------------------------
+ *
+ * segstore.h
+ *	  Settings and entry points shared by all of segstore.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGSTORE_H
+#define SEGSTORE_H
+
+#define SEGSTORE_AM_NAME		"segstore"
+#define SEGSTORE_AM_NAME_LITERAL SEGSTORE_AM_NAME
+#define SEGSTORE_SCHEMA_NAME	"segstore"
+
+/* GUCs, defined in segstore.c */
+extern int	segstore_max_tables;
+
+#endif							/* SEGSTORE_H */

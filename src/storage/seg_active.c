@@ -1,0 +1,807 @@
+/*-------------------------------------------------------------------------
+ *
+ * seg_active.c
+ *	  Appending rows to active segments, making them durable at commit,
+ *	  and reading active segments back.
+ *
+ * NOTES
+ *	  A writer is this backend's handle on one active segment of one
+ *	  (table, time bucket).  At its first row in a bucket a transaction
+ *	  claims an active segment in the table's shared state
+ *	  (seg_shmem.c): a free one of that bucket, one found on disk, or a
+ *	  new file.  The claim is exclusive until the transaction ends, so the
+ *	  owner appends without locks and records are never interleaved: after
+ *	  a crash the only damage a file can have is a torn last record.
+ *	  Concurrent writers of one bucket therefore use several active
+ *	  segments of that bucket; a segment that reaches max_segment_size is
+ *	  not claimed again.
+ *
+ *	  Rows are framed (seg_record.c) into a per-writer buffer and written
+ *	  when it fills, before this backend scans the table (so a transaction
+ *	  sees its own rows) and at pre-commit, where every file the
+ *	  transaction wrote is also fsynced before the commit record
+ *	  (skipped when synchronous_commit is off).  A failed write truncates
+ *	  the file back to its last complete record before raising the error.
+ *
+ *	  Before a segment found on disk is appended to, its torn tail (left
+ *	  by a crash) is cut off and it continues in a fresh row-number chunk,
+ *	  so row numbers of lost records are never handed out again.
+ *
+ *	  Readers see the file as large as it was when they opened it; a
+ *	  record still being written beyond that is simply not read.  Its
+ *	  rows belong to transactions the reader's snapshot cannot see.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/fd.h"
+#include "storage/proc.h"
+#include "storage/segstorage.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#define SEG_READ_BUFFER_SIZE	(256 * 1024)
+
+typedef struct SegWriterKey
+{
+	Oid			relfilenode;
+	int64		bucket;
+} SegWriterKey;
+
+struct SegWriter
+{
+	SegWriterKey key;			/* hash key */
+	int			slot;			/* index in the table's shared slots */
+	uint32		segment_id;
+	File		file;
+	char		path[MAXPGPATH];
+	uint64		file_size;		/* bytes written to the file so far */
+	uint64		next_row;
+	uint64		chunk_end;
+	uint64		max_segment_size;
+	char	   *buf;
+	uint32		buf_len;
+	bool		needs_sync;
+	bool		full;			/* reached max_segment_size: stop using it */
+};
+
+struct SegActiveReader
+{
+	File		file;
+	char		path[MAXPGPATH];
+	SegActiveHeader header;
+	uint64		file_size;
+	uint64		buf_offset;		/* file offset of buf[0] */
+	char	   *buf;
+	size_t		buf_cap;
+	size_t		buf_len;
+	size_t		pos;
+};
+
+/* writers of the current transaction; context and table live until its end */
+static MemoryContext writer_context = NULL;
+static HTAB *writers = NULL;
+static SegWriter *last_writer = NULL;
+static bool wrote_rows = false;
+
+static void
+ensure_writers(void)
+{
+	HASHCTL		info;
+
+	if (writers != NULL)
+		return;
+	if (writer_context == NULL)
+		writer_context = AllocSetContextCreate(TopMemoryContext,
+											   "segstore writers",
+											   ALLOCSET_DEFAULT_SIZES);
+	info.keysize = sizeof(SegWriterKey);
+	info.entrysize = sizeof(SegWriter);
+	info.hcxt = writer_context;
+	writers = hash_create("segstore writers", 16, &info,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+static void
+write_or_error(SegWriter *w, const char *data, size_t len)
+{
+	int			written;
+
+	errno = 0;
+	written = FileWrite(w->file, (char *) data, len, w->file_size,
+						WAIT_EVENT_DATA_FILE_WRITE);
+	if (written != (int) len)
+	{
+		int			save_errno = errno ? errno : ENOSPC;
+
+		/* leave no partial record for the next append to follow */
+		(void) FileTruncate(w->file, w->file_size, WAIT_EVENT_DATA_FILE_TRUNCATE);
+		w->full = true;
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write to segment file \"%s\": %m", w->path)));
+	}
+	w->file_size += len;
+	w->needs_sync = true;
+}
+
+static void
+flush_writer(SegWriter *w)
+{
+	if (w->buf_len == 0)
+		return;
+	write_or_error(w, w->buf, w->buf_len);
+	w->buf_len = 0;
+}
+
+/* Create a new active segment file durably; returns its segment id. */
+static uint32
+create_segment(SegTableState *state, const SegAppendTarget *target, char *path)
+{
+	uint32		segment_id = state->next_segment_id++;
+	SegActiveHeader hdr;
+	char		bytes[SEG_ACTIVE_HEADER_SIZE];
+	char		dir[MAXPGPATH];
+	File		file;
+
+	SegFilesSegmentPath(state->dbid, state->relfilenode, segment_id,
+						target->bucket, path);
+	hdr.magic = SEG_ACTIVE_MAGIC;
+	hdr.version = SEG_ACTIVE_VERSION;
+	hdr.header_size = SEG_ACTIVE_HEADER_SIZE;
+	hdr.segment_id = segment_id;
+	hdr.time_type = target->time_type;
+	hdr.bucket_start = target->bucket;
+	hdr.bucket_end = target->bucket_end;
+	hdr.created_at = GetCurrentTimestamp();
+	SegActiveHeaderEncode(&hdr, bytes);
+
+	file = PathNameOpenFile(path, O_RDWR | O_CREAT | O_EXCL | PG_BINARY);
+	if (file < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create segment file \"%s\": %m", path)));
+	errno = 0;
+	if (FileWrite(file, bytes, SEG_ACTIVE_HEADER_SIZE, 0,
+				  WAIT_EVENT_DATA_FILE_WRITE) != SEG_ACTIVE_HEADER_SIZE)
+	{
+		if (errno == 0)
+			errno = ENOSPC;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write segment file \"%s\": %m", path)));
+	}
+	if (FileSync(file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync segment file \"%s\": %m", path)));
+	FileClose(file);
+	SegFilesTableDir(state->dbid, state->relfilenode, dir);
+	SegFilesFsyncDir(dir);
+	return segment_id;
+}
+
+static bool
+segment_in_slots(SegTableState *state, uint32 segment_id)
+{
+	for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+		if (state->slots[i].segment_id == segment_id)
+			return true;
+	return false;
+}
+
+/* a slot for a segment not yet in the table: unused, else least recently used free one */
+static int
+free_slot(SegTableState *state)
+{
+	int			best = -1;
+
+	for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+	{
+		SegActiveSlot *slot = &state->slots[i];
+
+		if (slot->segment_id == 0)
+			return i;
+		if (slot->owner_procno < 0 &&
+			(best < 0 || slot->last_used < state->slots[best].last_used))
+			best = i;
+	}
+	if (best < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many transactions are writing to this segstore table at the same time"),
+				 errdetail("At most %d transactions can append to one table concurrently.",
+						   SEG_MAX_ACTIVE_SLOTS)));
+	return best;
+}
+
+/*
+ * Pick the active segment this writer will own, with the table's shared
+ * state locked.  Fills in w->slot, w->segment_id, w->path and the chunk.
+ */
+static void
+claim_segment_locked(SegTableState *state, SegWriter *w,
+					 const SegAppendTarget *target)
+{
+	SegActiveSlot *slot;
+	int			idx = -1;
+
+	/* 1. a free active segment of this bucket that is already known */
+	for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+	{
+		slot = &state->slots[i];
+		if (slot->segment_id != 0 && slot->bucket == target->bucket &&
+			slot->owner_procno < 0)
+		{
+			idx = i;
+			break;
+		}
+	}
+	if (idx >= 0)
+	{
+		slot = &state->slots[idx];
+		SegFilesSegmentPath(state->dbid, state->relfilenode,
+							slot->segment_id, slot->bucket, w->path);
+	}
+	else
+	{
+		int			n;
+		SegSegmentFile *files;
+		uint32		found_id = 0;
+
+		/* 2. a segment of this bucket on disk that still has room */
+		files = SegFilesListSegments(state->dbid, state->relfilenode, &n);
+		for (int i = n - 1; i >= 0 && found_id == 0; i--)
+		{
+			if (files[i].bucket != target->bucket ||
+				segment_in_slots(state, files[i].segment_id))
+				continue;
+			if (SegActiveRepairTail(files[i].path) < target->max_segment_size)
+			{
+				found_id = files[i].segment_id;
+				strlcpy(w->path, files[i].path, MAXPGPATH);
+			}
+		}
+		pfree(files);
+
+		idx = free_slot(state);
+		/* 3. otherwise a new file */
+		if (found_id == 0)
+			found_id = create_segment(state, target, w->path);
+
+		slot = &state->slots[idx];
+		slot->segment_id = found_id;
+		slot->bucket = target->bucket;
+		slot->next_row = 0;
+		slot->chunk_end = 0;	/* continue in a fresh chunk */
+	}
+
+	slot->owner_procno = MyProc->pgprocno;
+	slot->last_used = ++state->use_counter;
+	w->slot = idx;
+	w->segment_id = slot->segment_id;
+	w->next_row = slot->next_row;
+	w->chunk_end = slot->chunk_end;
+}
+
+static void
+claim_segment(SegWriter *w, const SegAppendTarget *target)
+{
+	SegTableState *state;
+
+	state = SegShmemLockTable(MyDatabaseId, w->key.relfilenode);
+	PG_TRY();
+	{
+		claim_segment_locked(state, w, target);
+	}
+	PG_FINALLY();
+	{
+		SegShmemUnlockTable(state);
+	}
+	PG_END_TRY();
+
+	w->file = PathNameOpenFile(w->path, O_RDWR | PG_BINARY);
+	if (w->file < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open segment file \"%s\": %m", w->path)));
+	w->file_size = FileSize(w->file);
+	w->max_segment_size = target->max_segment_size;
+	w->full = false;
+	w->needs_sync = false;
+	w->buf_len = 0;
+}
+
+/* Give a writer's segment back to the table; closes its file. */
+static void
+release_writer(SegWriter *w)
+{
+	SegTableState *state;
+	SegActiveSlot *slot;
+
+	if (w->file >= 0)
+		FileClose(w->file);
+	w->file = -1;
+
+	state = SegShmemLockTable(MyDatabaseId, w->key.relfilenode);
+	slot = &state->slots[w->slot];
+	if (slot->owner_procno == MyProc->pgprocno &&
+		slot->segment_id == w->segment_id)
+	{
+		slot->owner_procno = -1;
+		slot->next_row = w->next_row;
+		slot->chunk_end = w->chunk_end;
+		if (w->full)
+			slot->segment_id = 0;
+	}
+	SegShmemUnlockTable(state);
+}
+
+/*
+ * The writer for the target's (table, bucket) in this transaction,
+ * claiming an active segment on first use and moving to a new one when
+ * the current one is full.
+ */
+SegWriter *
+SegActiveGetWriter(const SegAppendTarget *target)
+{
+	SegWriterKey key;
+	SegWriter  *w;
+	bool		found;
+
+	if (last_writer != NULL &&
+		last_writer->key.relfilenode == target->rel->rd_node.relNode &&
+		last_writer->key.bucket == target->bucket && !last_writer->full)
+		return last_writer;
+
+	ensure_writers();
+	memset(&key, 0, sizeof(key));
+	key.relfilenode = target->rel->rd_node.relNode;
+	key.bucket = target->bucket;
+	w = hash_search(writers, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		w->file = -1;
+		w->buf = MemoryContextAlloc(writer_context, SEG_WRITE_BUFFER_SIZE);
+		w->buf_len = 0;
+		w->full = false;
+		w->slot = -1;
+		w->needs_sync = false;
+	}
+	else if (w->full)
+	{
+		flush_writer(w);
+		if (w->needs_sync && FileSync(w->file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+			ereport(data_sync_elevel(ERROR),
+					(errcode_for_file_access(),
+					 errmsg("could not fsync segment file \"%s\": %m", w->path)));
+		release_writer(w);
+		w->slot = -1;
+	}
+	if (w->slot < 0)
+	{
+		/* not yet claimed: forget the entry if claiming fails */
+		PG_TRY();
+		{
+			claim_segment(w, target);
+		}
+		PG_CATCH();
+		{
+			if (w->slot >= 0)
+				release_writer(w);
+			pfree(w->buf);
+			hash_search(writers, &key, HASH_REMOVE, NULL);
+			last_writer = NULL;
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+	last_writer = w;
+	return w;
+}
+
+/* Give the writer a fresh chunk of row numbers. */
+static void
+take_chunk(SegWriter *w)
+{
+	SegTableState *state = SegShmemLockTable(MyDatabaseId, w->key.relfilenode);
+
+	PG_TRY();
+	{
+		w->next_row = SegShmemNewChunk(state, w->segment_id);
+		w->chunk_end = w->next_row + SEG_CHUNK_ROWS;
+	}
+	PG_FINALLY();
+	{
+		SegShmemUnlockTable(state);
+	}
+	PG_END_TRY();
+}
+
+/* Write a record too big for the buffer straight to the file. */
+static void
+write_large_record(SegWriter *w, const SegRecordHeader *hdr, const char *payload)
+{
+	char		hbytes[SEG_RECORD_HEADER_SIZE];
+	uint64		start = w->file_size;
+
+	SegRecordHeaderEncode(hdr, hbytes);
+	PG_TRY();
+	{
+		write_or_error(w, hbytes, SEG_RECORD_HEADER_SIZE);
+		write_or_error(w, payload, hdr->payload_len);
+	}
+	PG_CATCH();
+	{
+		(void) FileTruncate(w->file, start, WAIT_EVENT_DATA_FILE_TRUNCATE);
+		w->file_size = start;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Append one row; returns its row number.  The record may stay in the
+ * writer's buffer until a flush.
+ */
+uint64
+SegActiveAppend(SegWriter *w, TransactionId xid, CommandId cid,
+				int64 time_value, const char *payload, uint32 payload_len)
+{
+	SegRecordHeader hdr;
+	size_t		reclen = SEG_RECORD_HEADER_SIZE + (size_t) payload_len;
+
+	if (w->next_row >= w->chunk_end)
+		take_chunk(w);
+
+	hdr.payload_len = payload_len;
+	hdr.row_number = w->next_row;
+	hdr.xmin = xid;
+	hdr.cmin = cid;
+	hdr.time_value = time_value;
+	SegRecordHeaderFill(&hdr, payload);
+
+	if (w->buf_len + reclen > SEG_WRITE_BUFFER_SIZE)
+		flush_writer(w);
+	if (reclen > SEG_WRITE_BUFFER_SIZE)
+		write_large_record(w, &hdr, payload);
+	else
+	{
+		SegRecordHeaderEncode(&hdr, w->buf + w->buf_len);
+		memcpy(w->buf + w->buf_len + SEG_RECORD_HEADER_SIZE, payload, payload_len);
+		w->buf_len += reclen;
+	}
+
+	wrote_rows = true;
+	if (w->file_size + w->buf_len >= w->max_segment_size)
+	{
+		flush_writer(w);
+		w->full = true;
+	}
+	return w->next_row++;
+}
+
+/* Write out this backend's buffered rows of one relfilenode. */
+void
+SegActiveFlushRelation(Oid relfilenode)
+{
+	HASH_SEQ_STATUS status;
+	SegWriter  *w;
+
+	if (writers == NULL)
+		return;
+	hash_seq_init(&status, writers);
+	while ((w = hash_seq_search(&status)) != NULL)
+		if (w->key.relfilenode == relfilenode && w->slot >= 0)
+			flush_writer(w);
+}
+
+/*
+ * Drop this backend's writers of a relfilenode without writing their
+ * buffers (its files are about to be removed).
+ */
+void
+SegActiveDiscardRelation(Oid relfilenode)
+{
+	HASH_SEQ_STATUS status;
+	SegWriter  *w;
+
+	if (writers == NULL)
+		return;
+	hash_seq_init(&status, writers);
+	while ((w = hash_seq_search(&status)) != NULL)
+	{
+		if (w->key.relfilenode != relfilenode)
+			continue;
+		w->buf_len = 0;
+		w->full = true;
+		if (w->slot >= 0)
+			release_writer(w);
+		pfree(w->buf);
+		hash_search(writers, &w->key, HASH_REMOVE, NULL);
+	}
+	last_writer = NULL;
+}
+
+/*
+ * Pre-commit: write every buffer and fsync every file this transaction
+ * appended to, before the commit record is written.
+ */
+void
+SegActivePreCommit(void)
+{
+	HASH_SEQ_STATUS status;
+	SegWriter  *w;
+	bool		sync = synchronous_commit > SYNCHRONOUS_COMMIT_OFF;
+
+	if (writers == NULL)
+		return;
+	hash_seq_init(&status, writers);
+	while ((w = hash_seq_search(&status)) != NULL)
+	{
+		if (w->slot < 0)
+			continue;
+		flush_writer(w);
+		if (sync && w->needs_sync)
+		{
+			if (FileSync(w->file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+				ereport(data_sync_elevel(ERROR),
+						(errcode_for_file_access(),
+						 errmsg("could not fsync segment file \"%s\": %m", w->path)));
+			w->needs_sync = false;
+		}
+	}
+	/* we wrote no WAL of our own: make the commit record wait for disk */
+	if (wrote_rows && sync)
+		ForceSyncCommit();
+}
+
+/*
+ * End of transaction (commit or abort): give every claimed segment back
+ * and forget the writers.  Unflushed rows of an aborted transaction are
+ * dropped; they could never be visible.  Does not raise errors.
+ */
+void
+SegActiveAtEOXact(void)
+{
+	HASH_SEQ_STATUS status;
+	SegWriter  *w;
+
+	last_writer = NULL;
+	wrote_rows = false;
+	if (writers == NULL)
+		return;
+	hash_seq_init(&status, writers);
+	while ((w = hash_seq_search(&status)) != NULL)
+		if (w->slot >= 0)
+			release_writer(w);
+	writers = NULL;
+	MemoryContextReset(writer_context);
+}
+
+/* ---- reading ---- */
+
+static void
+reader_read(SegActiveReader *r, char *dst, size_t len, uint64 offset)
+{
+	int			nread;
+
+	nread = FileRead(r->file, dst, len, offset, WAIT_EVENT_DATA_FILE_READ);
+	if (nread < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read segment file \"%s\": %m", r->path)));
+	if ((size_t) nread != len)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("could not read segment file \"%s\": read %d of %zu bytes at offset " UINT64_FORMAT,
+						r->path, nread, len, offset)));
+}
+
+/*
+ * Open an active segment for reading up to its current size.  The file
+ * must exist.  A file shorter than its header (a crash during creation)
+ * reads as empty.
+ */
+SegActiveReader *
+SegActiveReaderOpen(const char *path)
+{
+	SegActiveReader *r = palloc0(sizeof(SegActiveReader));
+	char		hbytes[SEG_ACTIVE_HEADER_SIZE];
+	const char *problem;
+
+	strlcpy(r->path, path, MAXPGPATH);
+	r->file = PathNameOpenFile(path, O_RDONLY | PG_BINARY);
+	if (r->file < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open segment file \"%s\": %m", path)));
+	r->file_size = FileSize(r->file);
+	if (r->file_size < SEG_ACTIVE_HEADER_SIZE)
+	{
+		r->file_size = 0;
+		memset(&r->header, 0, sizeof(r->header));
+		return r;
+	}
+	reader_read(r, hbytes, SEG_ACTIVE_HEADER_SIZE, 0);
+	if (!SegActiveHeaderDecode(hbytes, &r->header, &problem))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid segment file \"%s\": %s", path, problem)));
+
+	r->buf_cap = SEG_READ_BUFFER_SIZE;
+	r->buf = palloc(r->buf_cap);
+	r->buf_offset = SEG_ACTIVE_HEADER_SIZE;
+	r->buf_len = 0;
+	r->pos = 0;
+	return r;
+}
+
+/* Make buf hold at least "need" bytes from the current position. */
+static void
+reader_fill(SegActiveReader *r, size_t need)
+{
+	uint64		offset = r->buf_offset + r->pos;
+	size_t		keep = r->buf_len - r->pos;
+	size_t		want;
+
+	if (need > r->buf_cap)
+	{
+		char	   *nbuf = palloc_extended(need, MCXT_ALLOC_HUGE);
+
+		memcpy(nbuf, r->buf + r->pos, keep);
+		pfree(r->buf);
+		r->buf = nbuf;
+		r->buf_cap = need;
+	}
+	else
+		memmove(r->buf, r->buf + r->pos, keep);
+	r->buf_offset = offset;
+	r->pos = 0;
+	r->buf_len = keep;
+
+	want = Min((uint64) (r->buf_cap - keep), r->file_size - (offset + keep));
+	if (want > 0)
+	{
+		reader_read(r, r->buf + keep, want, offset + keep);
+		r->buf_len += want;
+	}
+}
+
+/* true if the file holds only zero bytes from "offset" to its end */
+static bool
+rest_is_zero(SegActiveReader *r, uint64 offset)
+{
+	char		chunk[8192];
+
+	while (offset < r->file_size)
+	{
+		size_t		len = Min(sizeof(chunk), r->file_size - offset);
+
+		reader_read(r, chunk, len, offset);
+		for (size_t i = 0; i < len; i++)
+			if (chunk[i] != 0)
+				return false;
+		offset += len;
+	}
+	return true;
+}
+
+/*
+ * Next record: fills *hdr and points *payload into the reader's buffer
+ * (valid until the next call).  Returns false at the end of the data,
+ * which includes a torn last record.  Corruption raises data_corrupted.
+ */
+bool
+SegActiveReaderNext(SegActiveReader *r, SegRecordHeader *hdr,
+					const char **payload)
+{
+	for (;;)
+	{
+		size_t		avail = r->buf_len - r->pos;
+		uint64		offset = r->buf_offset + r->pos;
+		bool		at_end = offset + avail >= r->file_size;
+		pg_crc32c	actual = 0;
+		size_t		need;
+
+		switch (SegRecordCheck(r->buf + r->pos, avail, at_end, hdr, &actual))
+		{
+			case SEG_RECORD_OK:
+				*payload = r->buf + r->pos + SEG_RECORD_HEADER_SIZE;
+				r->pos += SEG_RECORD_HEADER_SIZE + hdr->payload_len;
+				return true;
+			case SEG_RECORD_END:
+				if (at_end)
+					return false;
+				reader_fill(r, SEG_RECORD_HEADER_SIZE);
+				continue;
+			case SEG_RECORD_TORN:
+				if (at_end)
+					return false;
+				need = SEG_RECORD_HEADER_SIZE;
+				if (avail >= SEG_RECORD_HEADER_SIZE)
+					need += hdr->payload_len;
+				if (offset + need > r->file_size)
+					return false;	/* cut short by a crash */
+				reader_fill(r, need);
+				continue;
+			case SEG_RECORD_CORRUPT:
+				if (rest_is_zero(r, offset))
+					return false;
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("checksum mismatch in segment file \"%s\" at offset " UINT64_FORMAT,
+								r->path, offset),
+						 errdetail("Expected checksum %08X, computed %08X.",
+								   hdr->crc, actual)));
+		}
+	}
+}
+
+const SegActiveHeader *
+SegActiveReaderHeader(SegActiveReader *r)
+{
+	return &r->header;
+}
+
+uint64
+SegActiveReaderFileSize(SegActiveReader *r)
+{
+	return r->file_size;
+}
+
+void
+SegActiveReaderClose(SegActiveReader *r)
+{
+	FileClose(r->file);
+	if (r->buf)
+		pfree(r->buf);
+	pfree(r);
+}
+
+/*
+ * Cut a torn tail (left by a crash) off an active segment before it is
+ * appended to again.  Caller holds the table's shared-state lock and no
+ * backend owns the segment.  Returns the file's size afterwards; a file
+ * too short to hold its header returns PG_UINT64_MAX so it is never reused.
+ */
+uint64
+SegActiveRepairTail(const char *path)
+{
+	SegActiveReader *r = SegActiveReaderOpen(path);
+	SegRecordHeader hdr;
+	const char *payload;
+	uint64		valid_end;
+
+	if (r->file_size == 0)
+	{
+		SegActiveReaderClose(r);
+		return PG_UINT64_MAX;
+	}
+	while (SegActiveReaderNext(r, &hdr, &payload))
+		;
+	valid_end = r->buf_offset + r->pos;
+	if (valid_end < r->file_size)
+	{
+		File		file = PathNameOpenFile(path, O_RDWR | PG_BINARY);
+
+		if (file < 0 ||
+			FileTruncate(file, valid_end, WAIT_EVENT_DATA_FILE_TRUNCATE) != 0 ||
+			FileSync(file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not cut torn tail of segment file \"%s\": %m", path)));
+		FileClose(file);
+		ereport(LOG,
+				(errmsg("segstore: cut a torn record of " UINT64_FORMAT " bytes from the end of \"%s\"",
+						r->file_size - valid_end, path)));
+	}
+	SegActiveReaderClose(r);
+	return valid_end;
+}

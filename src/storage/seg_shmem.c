@@ -1,0 +1,347 @@
+/*-------------------------------------------------------------------------
+ *
+ * seg_shmem.c
+ *	  Shared state of the segstore tables being written: row-number chunks
+ *	  and the active segments writers claim.
+ *
+ * NOTES
+ *	  A shared hash table maps (database, relfilenode) to a SegTableState.
+ *	  Everything in it can be rebuilt from disk: an entry is loaded on
+ *	  first use after startup (next segment id from the directory, next
+ *	  chunk from the chunk log) and may be dropped whenever no backend owns
+ *	  one of its slots.
+ *
+ *	  Row numbers (the source of TIDs) are handed out in chunks of
+ *	  SEG_CHUNK_ROWS.  A chunk is written to the table's chunk log and
+ *	  fsynced before any of its row numbers is used, and after a restart
+ *	  numbering resumes past every logged chunk, so a row number is never
+ *	  given to two rows, crash or not (DESIGN.md invariant 3).  The log also
+ *	  records which segment each chunk went to, for fetching rows by TID.
+ *
+ *	  Locking: SegShmemHashLock (a named tranche) protects the hash table;
+ *	  each entry's own LWLock protects its fields.  Lookups take the hash
+ *	  lock in shared mode and then the entry lock before letting go of the
+ *	  hash lock, so an entry cannot be dropped under a backend waiting for
+ *	  it; dropping takes the hash lock exclusively and only conditionally
+ *	  acquires entry locks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/htup_details.h"
+#include "miscadmin.h"
+#include "segstore.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "storage/segstorage.h"
+#include "storage/shmem.h"
+#include "utils/hsearch.h"
+
+#define CHUNK_LOG_NAME		"chunks"
+#define CHUNK_ENTRY_SIZE	16
+
+/* the largest row number a TID can express: 2^32 blocks of 291 rows */
+#define SEG_MAX_CHUNKS \
+	((UINT64CONST(0xFFFFFFFF) * MaxHeapTuplesPerPage) / SEG_CHUNK_ROWS)
+
+typedef struct SegShmemControl
+{
+	LWLock	   *hash_lock;
+	int			table_tranche_id;
+	int			ntables;		/* entries in the hash table */
+} SegShmemControl;
+
+static SegShmemControl *seg_control = NULL;
+static HTAB *seg_tables = NULL;
+
+Size
+SegShmemSize(void)
+{
+	return add_size(MAXALIGN(sizeof(SegShmemControl)),
+					hash_estimate_size(segstore_max_tables,
+									   sizeof(SegTableState)));
+}
+
+/* Called from the shmem_request_hook. */
+void
+SegShmemRequest(void)
+{
+	RequestAddinShmemSpace(SegShmemSize());
+	RequestNamedLWLockTranche("segstore", 1);
+}
+
+/* Called from the shmem_startup_hook, with AddinShmemInitLock held. */
+void
+SegShmemInit(void)
+{
+	bool		found;
+	HASHCTL		info;
+
+	seg_control = ShmemInitStruct("segstore control",
+								  sizeof(SegShmemControl), &found);
+	if (!found)
+	{
+		seg_control->hash_lock = &(GetNamedLWLockTranche("segstore"))->lock;
+		seg_control->table_tranche_id = LWLockNewTrancheId();
+		seg_control->ntables = 0;
+	}
+	LWLockRegisterTranche(seg_control->table_tranche_id, "segstore_table");
+
+	info.keysize = 2 * sizeof(Oid);
+	info.entrysize = sizeof(SegTableState);
+	seg_tables = ShmemInitHash("segstore tables",
+							   segstore_max_tables, segstore_max_tables,
+							   &info, HASH_ELEM | HASH_BLOBS);
+}
+
+static void
+check_shmem(void)
+{
+	if (seg_control == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("segstore shared memory is not initialized"),
+				 errhint("Add segstore to shared_preload_libraries and restart the server.")));
+}
+
+static bool
+slot_in_use(const SegTableState *state)
+{
+	for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+		if (state->slots[i].owner_procno >= 0)
+			return true;
+	return false;
+}
+
+/* With the hash lock held exclusively: drop one idle entry, if any. */
+static bool
+evict_one_table(void)
+{
+	HASH_SEQ_STATUS status;
+	SegTableState *state;
+
+	hash_seq_init(&status, seg_tables);
+	while ((state = hash_seq_search(&status)) != NULL)
+	{
+		if (!LWLockConditionalAcquire(&state->lock, LW_EXCLUSIVE))
+			continue;
+		if (slot_in_use(state))
+		{
+			LWLockRelease(&state->lock);
+			continue;
+		}
+		LWLockRelease(&state->lock);
+		hash_seq_term(&status);
+		hash_search(seg_tables, state, HASH_REMOVE, NULL);
+		seg_control->ntables--;
+		return true;
+	}
+	return false;
+}
+
+/* Read the chunk log: the next chunk is past every entry ever written. */
+static uint64
+load_next_chunk(Oid dbid, Oid relfilenode)
+{
+	char		dir[MAXPGPATH];
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	SegFilesTableDir(dbid, relfilenode, dir);
+	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	if (stat(path, &st) < 0)
+	{
+		if (errno == ENOENT)
+			return 0;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	}
+	/* a torn last entry still counts: its chunk may be in use */
+	return (st.st_size + CHUNK_ENTRY_SIZE - 1) / CHUNK_ENTRY_SIZE;
+}
+
+static void
+load_table_state(SegTableState *state)
+{
+	int			n;
+	SegSegmentFile *files = SegFilesListSegments(state->dbid,
+												 state->relfilenode, &n);
+
+	state->next_segment_id = n > 0 ? files[n - 1].segment_id + 1 : 1;
+	pfree(files);
+	state->next_chunk = load_next_chunk(state->dbid, state->relfilenode);
+	state->loaded = true;
+}
+
+/*
+ * Find (or create) the shared state of a relfilenode and return it with
+ * its lock held exclusively.  Loads it from disk on first use.
+ */
+SegTableState *
+SegShmemLockTable(Oid dbid, Oid relfilenode)
+{
+	Oid			key[2] = {dbid, relfilenode};
+	SegTableState *state;
+	bool		found;
+
+	check_shmem();
+
+	LWLockAcquire(seg_control->hash_lock, LW_SHARED);
+	state = hash_search(seg_tables, key, HASH_FIND, NULL);
+	if (state == NULL)
+	{
+		LWLockRelease(seg_control->hash_lock);
+		LWLockAcquire(seg_control->hash_lock, LW_EXCLUSIVE);
+		state = hash_search(seg_tables, key, HASH_FIND, NULL);
+		if (state == NULL)
+		{
+			if (seg_control->ntables >= segstore_max_tables &&
+				!evict_one_table())
+			{
+				LWLockRelease(seg_control->hash_lock);
+				ereport(ERROR,
+						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						 errmsg("too many segstore tables are being written at the same time"),
+						 errhint("Increase segstore.max_tables (currently %d) and restart the server.",
+								 segstore_max_tables)));
+			}
+			state = hash_search(seg_tables, key, HASH_ENTER, &found);
+			Assert(!found);
+			seg_control->ntables++;
+			LWLockInitialize(&state->lock, seg_control->table_tranche_id);
+			state->loaded = false;
+			state->next_segment_id = 0;
+			state->next_chunk = 0;
+			state->use_counter = 0;
+			for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+			{
+				state->slots[i].segment_id = 0;
+				state->slots[i].owner_procno = -1;
+			}
+		}
+	}
+	LWLockAcquire(&state->lock, LW_EXCLUSIVE);
+	LWLockRelease(seg_control->hash_lock);
+
+	if (!state->loaded)
+	{
+		PG_TRY();
+		{
+			load_table_state(state);
+		}
+		PG_CATCH();
+		{
+			LWLockRelease(&state->lock);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+	return state;
+}
+
+void
+SegShmemUnlockTable(SegTableState *state)
+{
+	LWLockRelease(&state->lock);
+}
+
+/* Drop the shared state of a relfilenode whose files are gone. */
+void
+SegShmemForgetTable(Oid dbid, Oid relfilenode)
+{
+	Oid			key[2] = {dbid, relfilenode};
+	bool		found;
+
+	if (seg_control == NULL)
+		return;
+	LWLockAcquire(seg_control->hash_lock, LW_EXCLUSIVE);
+	hash_search(seg_tables, key, HASH_REMOVE, &found);
+	if (found)
+		seg_control->ntables--;
+	LWLockRelease(seg_control->hash_lock);
+}
+
+/* Drop the shared state of every table of a dropped database. */
+void
+SegShmemForgetDatabase(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	SegTableState *state;
+
+	if (seg_control == NULL)
+		return;
+	LWLockAcquire(seg_control->hash_lock, LW_EXCLUSIVE);
+	hash_seq_init(&status, seg_tables);
+	while ((state = hash_seq_search(&status)) != NULL)
+	{
+		if (state->dbid != dbid)
+			continue;
+		hash_search(seg_tables, state, HASH_REMOVE, NULL);
+		seg_control->ntables--;
+	}
+	LWLockRelease(seg_control->hash_lock);
+}
+
+/*
+ * Hand out the next chunk of row numbers to a segment: log it durably,
+ * then return its first row number.  Caller holds the entry's lock.
+ */
+uint64
+SegShmemNewChunk(SegTableState *state, uint32 segment_id)
+{
+	char		dir[MAXPGPATH];
+	char		path[MAXPGPATH];
+	char		entry[CHUNK_ENTRY_SIZE];
+	uint64		chunk = state->next_chunk;
+	pg_crc32c	crc;
+	int			fd;
+
+	if (chunk >= SEG_MAX_CHUNKS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("segstore table has used up its row numbers"),
+				 errhint("Rewrite the table with VACUUM FULL or TRUNCATE it.")));
+
+	memset(entry, 0, sizeof(entry));
+	memcpy(entry, &chunk, 8);
+	memcpy(entry + 8, &segment_id, 4);
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, entry, 12);
+	FIN_CRC32C(crc);
+	memcpy(entry + 12, &crc, 4);
+
+	SegFilesTableDir(state->dbid, state->relfilenode, dir);
+	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	fd = OpenTransientFile(path, O_WRONLY | O_CREAT | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	errno = 0;
+	if (pg_pwrite(fd, entry, CHUNK_ENTRY_SIZE, chunk * CHUNK_ENTRY_SIZE) != CHUNK_ENTRY_SIZE)
+	{
+		int			save_errno = errno ? errno : ENOSPC;
+
+		CloseTransientFile(fd);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", path)));
+	}
+	if (pg_fsync(fd) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync file \"%s\": %m", path)));
+	CloseTransientFile(fd);
+	if (chunk == 0)
+		SegFilesFsyncDir(dir);
+
+	state->next_chunk = chunk + 1;
+	return chunk * SEG_CHUNK_ROWS;
+}

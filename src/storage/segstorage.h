@@ -1,0 +1,129 @@
+/*-------------------------------------------------------------------------
+ *
+ * segstorage.h
+ *	  Segment files on disk, the shared state of tables being written,
+ *	  and transactional creation and removal of a table's files.
+ *
+ * NOTES
+ *	  Row data lives under $PGDATA/pg_segstore/<db oid>/<relfilenode>/:
+ *
+ *		chunks						log of row-number chunks handed out
+ *		<segment id>_<bucket>.act	an active segment (see seg_record.c)
+ *
+ *	  Keyed by relfilenode, so TRUNCATE and rewrites get a fresh directory
+ *	  and a rollback keeps the old one (seg_files.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGSTORAGE_H
+#define SEGSTORAGE_H
+
+#include "access/xact.h"
+#include "format/segformat.h"
+#include "storage/lwlock.h"
+#include "storage/relfilenode.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+
+#define SEG_ROOT_DIR			"pg_segstore"
+#define SEG_CHUNK_ROWS			UINT64CONST(65536)
+#define SEG_MAX_ACTIVE_SLOTS	64
+#define SEG_WRITE_BUFFER_SIZE	(128 * 1024)
+
+/* ---- seg_files.c: paths, listing, transactional create/remove ---- */
+
+/* One segment file of a table, as found in its directory. */
+typedef struct SegSegmentFile
+{
+	uint32		segment_id;
+	int64		bucket;
+	char		path[MAXPGPATH];
+} SegSegmentFile;
+
+extern void SegFilesTableDir(Oid dbid, Oid relfilenode, char *path);
+extern void SegFilesSegmentPath(Oid dbid, Oid relfilenode, uint32 segment_id,
+								int64 bucket, char *path);
+extern void SegFilesCreateTableDir(Oid dbid, Oid relfilenode);
+extern SegSegmentFile *SegFilesListSegments(Oid dbid, Oid relfilenode,
+											int *nfiles);
+extern uint64 SegFilesTotalBytes(Oid dbid, Oid relfilenode);
+extern void SegFilesRemoveSegments(Oid dbid, Oid relfilenode);
+extern void SegFilesScheduleDelete(Oid dbid, Oid relfilenode, bool at_commit);
+extern void SegFilesCheckPrepare(void);
+extern void SegFilesAtEOXact(bool is_commit);
+extern void SegFilesAtEOSubXact(bool is_commit, SubTransactionId mySubid,
+								SubTransactionId parentSubid);
+extern void SegFilesFsyncDir(const char *path);
+
+/* ---- seg_shmem.c: shared per-table state, row numbers, claims ---- */
+
+/*
+ * An active segment a writer may append to.  A slot is owned by at most
+ * one backend (owner_procno) for the length of one transaction; only the
+ * owner appends to the file, so appends need no lock.
+ */
+typedef struct SegActiveSlot
+{
+	uint32		segment_id;		/* 0: slot unused */
+	int64		bucket;
+	int			owner_procno;	/* -1: free to claim */
+	uint64		next_row;		/* next row number of the current chunk */
+	uint64		chunk_end;		/* first row number past the chunk */
+	uint64		last_used;		/* for replacing the least recently used */
+} SegActiveSlot;
+
+/* Shared state of one table (by relfilenode) that is being written. */
+typedef struct SegTableState
+{
+	Oid			dbid;			/* hash key, with relfilenode */
+	Oid			relfilenode;
+	LWLock		lock;			/* protects everything below */
+	bool		loaded;			/* next_* read from disk since startup */
+	uint32		next_segment_id;
+	uint64		next_chunk;
+	uint64		use_counter;
+	SegActiveSlot slots[SEG_MAX_ACTIVE_SLOTS];
+} SegTableState;
+
+extern Size SegShmemSize(void);
+extern void SegShmemRequest(void);
+extern void SegShmemInit(void);
+extern SegTableState *SegShmemLockTable(Oid dbid, Oid relfilenode);
+extern void SegShmemUnlockTable(SegTableState *state);
+extern void SegShmemForgetTable(Oid dbid, Oid relfilenode);
+extern void SegShmemForgetDatabase(Oid dbid);
+extern uint64 SegShmemNewChunk(SegTableState *state, uint32 segment_id);
+
+/* ---- seg_active.c: appending to and reading active segments ---- */
+
+/* What a writer needs to know about the table it appends to. */
+typedef struct SegAppendTarget
+{
+	Relation	rel;
+	int64		bucket;
+	int64		bucket_end;
+	Oid			time_type;
+	uint64		max_segment_size;
+} SegAppendTarget;
+
+typedef struct SegWriter SegWriter;
+typedef struct SegActiveReader SegActiveReader;
+
+extern SegWriter *SegActiveGetWriter(const SegAppendTarget *target);
+extern uint64 SegActiveAppend(SegWriter *writer, TransactionId xid,
+							  CommandId cid, int64 time_value,
+							  const char *payload, uint32 payload_len);
+extern void SegActiveFlushRelation(Oid relfilenode);
+extern void SegActiveDiscardRelation(Oid relfilenode);
+extern void SegActivePreCommit(void);
+extern void SegActiveAtEOXact(void);
+extern uint64 SegActiveRepairTail(const char *path);
+
+extern SegActiveReader *SegActiveReaderOpen(const char *path);
+extern bool SegActiveReaderNext(SegActiveReader *reader, SegRecordHeader *hdr,
+								const char **payload);
+extern const SegActiveHeader *SegActiveReaderHeader(SegActiveReader *reader);
+extern uint64 SegActiveReaderFileSize(SegActiveReader *reader);
+extern void SegActiveReaderClose(SegActiveReader *reader);
+
+#endif							/* SEGSTORAGE_H */

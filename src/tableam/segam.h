@@ -1,0 +1,78 @@
+/*-------------------------------------------------------------------------
+ *
+ * segam.h
+ *	  The segstore table access method: callbacks, table options,
+ *	  visibility, DDL hooks and SQL-callable functions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SEGAM_H
+#define SEGAM_H
+
+#include "access/htup_details.h"
+#include "format/segformat.h"
+#include "nodes/parsenodes.h"
+#include "storage/itemptr.h"
+#include "utils/rel.h"
+#include "utils/snapshot.h"
+
+#define SEG_DEFAULT_SEGMENT_INTERVAL	INT64CONST(86400000000)	/* 1 day */
+#define SEG_DEFAULT_MAX_SEGMENT_SIZE	INT64CONST(256 * 1024 * 1024)
+#define SEG_MIN_MAX_SEGMENT_SIZE		INT64CONST(16 * 1024)
+#define SEG_MAX_MAX_SEGMENT_SIZE		(INT64CONST(1024) * 1024 * 1024 * 1024)
+
+/* Row number n lives at TID (n / 291, n % 291 + 1), see DESIGN.md 3.3. */
+static inline void
+SegRowNumberToTid(uint64 row_number, ItemPointer tid)
+{
+	ItemPointerSet(tid, (BlockNumber) (row_number / MaxHeapTuplesPerPage),
+				   (OffsetNumber) (row_number % MaxHeapTuplesPerPage + 1));
+}
+
+/* ---- segam_options.c ---- */
+
+/* Effective options of a segstore table, cached in rd_amcache. */
+typedef struct SegTableOptions
+{
+	AttrNumber	time_attnum;	/* 0: partitioned by ingest time */
+	Oid			time_type;		/* timestamptz, timestamp or date; else 0 */
+	int64		segment_interval;	/* microseconds */
+	int64		max_segment_size;	/* bytes */
+	SegRowLayout *layout;		/* how each column is written; same chunk */
+} SegTableOptions;
+
+extern const SegTableOptions *SegOptionsGet(Relation rel);
+extern void SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs);
+extern void SegOptionsStore(Relation rel, List *defs, bool reset);
+extern void SegOptionsDelete(Oid relid);
+extern List *SegOptionsExtract(List **options);
+extern void SegOptionsBeginCreate(List *defs);
+extern void SegOptionsNoteCreated(Oid relid);
+extern Oid	SegOptionsEndCreate(List **defs);
+extern void SegOptionsAbortCreate(void);
+extern int64 SegTimeFromDatum(Oid time_type, Datum value);
+extern int64 SegBucketStart(int64 time_value, int64 interval);
+extern int64 SegBucketEnd(int64 bucket_start, int64 interval);
+
+/* ---- segam_visibility.c ---- */
+
+/* Last transaction looked up by one scan, to skip repeated clog lookups. */
+typedef struct SegVisibilityCache
+{
+	TransactionId xid;
+	bool		visible;
+} SegVisibilityCache;
+
+extern bool SegRowVisible(TransactionId xmin, CommandId cmin,
+						  Snapshot snapshot, SegVisibilityCache *cache);
+
+/* ---- segam_handler.c ---- */
+
+extern Oid	SegAccessMethodOid(void);
+extern bool SegIsSegstoreRelid(Oid relid);
+
+/* ---- segam_ddl.c ---- */
+
+extern void SegDdlInstallHooks(void);
+
+#endif							/* SEGAM_H */

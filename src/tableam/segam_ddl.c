@@ -1,0 +1,325 @@
+/*-------------------------------------------------------------------------
+ *
+ * segam_ddl.c
+ *	  Hooks that connect DDL to segstore: options in CREATE TABLE / ALTER
+ *	  TABLE, and removal of files when tables or databases are dropped.
+ *
+ * NOTES
+ *	  The ProcessUtility hook takes "segstore."-namespaced options out of
+ *	  CREATE TABLE, CREATE TABLE AS and ALTER TABLE SET/RESET (core would
+ *	  reject the unknown namespace) and stores them (segam_options.c). It
+ *	  also refuses to drop a segstore table's time column.
+ *
+ *	  Table AMs get no callback when a table is dropped, so the
+ *	  object_access_hook watches OAT_DROP of segstore tables and of
+ *	  databases and schedules their directories for removal at commit
+ *	  (seg_files.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_database.h"
+#include "miscadmin.h"
+#include "parser/parse_type.h"
+#include "segstore.h"
+#include "storage/segstorage.h"
+#include "tableam/segam.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static object_access_hook_type prev_object_access_hook = NULL;
+
+static void
+call_next_utility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/* Run a CREATE TABLE [AS] with its segstore options pending. */
+static void
+run_create(List *defs, PlannedStmt *pstmt, const char *queryString,
+		   bool readOnlyTree, ProcessUtilityContext context,
+		   ParamListInfo params, QueryEnvironment *queryEnv,
+		   DestReceiver *dest, QueryCompletion *qc)
+{
+	SegOptionsBeginCreate(defs);
+	PG_TRY();
+	{
+		call_next_utility(pstmt, queryString, readOnlyTree, context,
+						  params, queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		SegOptionsAbortCreate();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+}
+
+/* Does this statement mention any "segstore." option? */
+static bool
+has_segstore_option(List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (def->defnamespace && strcmp(def->defnamespace, SEGSTORE_AM_NAME) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Name of a segstore table's time column, or NULL (ingest time / not segstore). */
+static char *
+time_column_name(Oid relid)
+{
+	Relation	rel;
+	const SegTableOptions *opts;
+	char	   *name = NULL;
+
+	if (!SegIsSegstoreRelid(relid))
+		return NULL;
+	rel = table_open(relid, AccessShareLock);
+	opts = SegOptionsGet(rel);
+	if (opts->time_attnum > 0)
+		name = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel),
+											 opts->time_attnum - 1)->attname));
+	table_close(rel, AccessShareLock);
+	return name;
+}
+
+/*
+ * ALTER TABLE: strip segstore options out of SET/RESET (returning them in
+ * *set_defs / *reset_defs) and check column changes against the time
+ * column.  Commands left empty are removed.
+ */
+static void
+preprocess_alter_table(AlterTableStmt *stmt, Oid relid,
+					   List **set_defs, List **reset_defs)
+{
+	List	   *kept = NIL;
+	ListCell   *lc;
+	char	   *time_column = OidIsValid(relid) ? time_column_name(relid) : NULL;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		if (cmd->subtype == AT_SetRelOptions || cmd->subtype == AT_ResetRelOptions)
+		{
+			List	   *options = (List *) cmd->def;
+			List	   *ours = SegOptionsExtract(&options);
+
+			if (cmd->subtype == AT_SetRelOptions)
+				*set_defs = list_concat(*set_defs, ours);
+			else
+				*reset_defs = list_concat(*reset_defs, ours);
+			cmd->def = (Node *) options;
+			if (options == NIL)
+				continue;
+		}
+		else if (time_column != NULL && cmd->name != NULL &&
+				 strcmp(cmd->name, time_column) == 0)
+		{
+			if (cmd->subtype == AT_DropColumn)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot drop column \"%s\" because it is the time column of segstore table \"%s\"",
+								time_column, get_rel_name(relid)),
+						 errhint("Set another time column with segstore.set_options() first.")));
+			if (cmd->subtype == AT_AlterColumnType)
+			{
+				ColumnDef  *def = (ColumnDef *) cmd->def;
+				Oid			newtype = typenameTypeId(NULL, def->typeName);
+				Oid			base = getBaseType(newtype);
+
+				if (base != TIMESTAMPTZOID && base != TIMESTAMPOID && base != DATEOID)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("time column \"%s\" must keep a timestamptz, timestamp or date type",
+									time_column)));
+			}
+		}
+		kept = lappend(kept, cmd);
+	}
+	stmt->cmds = kept;
+}
+
+static void
+segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						bool readOnlyTree, ProcessUtilityContext context,
+						ParamListInfo params, QueryEnvironment *queryEnv,
+						DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	List	   *defs = NIL;
+	bool		if_not_exists = false;
+
+	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateTableAsStmt))
+	{
+		if (readOnlyTree)
+		{
+			pstmt = copyObject(pstmt);
+			parsetree = pstmt->utilityStmt;
+			readOnlyTree = false;
+		}
+		if (IsA(parsetree, CreateStmt))
+		{
+			CreateStmt *stmt = (CreateStmt *) parsetree;
+
+			defs = SegOptionsExtract(&stmt->options);
+			if_not_exists = stmt->if_not_exists;
+		}
+		else
+		{
+			CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
+
+			defs = SegOptionsExtract(&stmt->into->options);
+			if_not_exists = stmt->if_not_exists;
+		}
+
+		run_create(defs, pstmt, queryString, readOnlyTree, context,
+				   params, queryEnv, dest, qc);
+		{
+			Oid			relid = SegOptionsEndCreate(&defs);
+
+			if (OidIsValid(relid))
+			{
+				Relation	rel = table_open(relid, NoLock);
+
+				SegOptionsStore(rel, defs, false);
+				table_close(rel, NoLock);
+			}
+			else if (defs != NIL && !if_not_exists)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("segstore options can only be given for tables using segstore"),
+						 errhint("Add USING segstore to the statement.")));
+		}
+		return;
+	}
+
+	if (IsA(parsetree, AlterTableStmt) &&
+		((AlterTableStmt *) parsetree)->objtype == OBJECT_TABLE)
+	{
+		AlterTableStmt *stmt;
+		List	   *set_defs = NIL;
+		List	   *reset_defs = NIL;
+		Oid			relid;
+		bool		has_ours = false;
+		ListCell   *lc;
+
+		if (readOnlyTree)
+		{
+			pstmt = copyObject(pstmt);
+			parsetree = pstmt->utilityStmt;
+			readOnlyTree = false;
+		}
+		stmt = (AlterTableStmt *) parsetree;
+
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *cmd = lfirst(lc);
+
+			if ((cmd->subtype == AT_SetRelOptions || cmd->subtype == AT_ResetRelOptions) &&
+				has_segstore_option((List *) cmd->def))
+				has_ours = true;
+		}
+
+		relid = RangeVarGetRelidExtended(stmt->relation,
+										 has_ours ? ShareUpdateExclusiveLock : NoLock,
+										 stmt->missing_ok ? RVR_MISSING_OK : 0,
+										 NULL, NULL);
+		preprocess_alter_table(stmt, relid, &set_defs, &reset_defs);
+
+		if (has_ours)
+		{
+			Relation	rel;
+
+			if (!OidIsValid(relid))
+				return;
+			if (!SegIsSegstoreRelid(relid))
+				ereport(ERROR,
+						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						 errmsg("\"%s\" is not a segstore table", get_rel_name(relid)),
+						 errhint("segstore options can only be set on tables using segstore.")));
+			if (!pg_class_ownercheck(relid, GetUserId()))
+				aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+			if (stmt->cmds != NIL)
+				call_next_utility(pstmt, queryString, readOnlyTree, context,
+								  params, queryEnv, dest, qc);
+			rel = table_open(relid, ShareUpdateExclusiveLock);
+			if (reset_defs != NIL)
+				SegOptionsStore(rel, reset_defs, false);
+			if (set_defs != NIL)
+				SegOptionsStore(rel, set_defs, false);
+			table_close(rel, NoLock);
+			return;
+		}
+	}
+
+	call_next_utility(pstmt, queryString, readOnlyTree, context,
+					  params, queryEnv, dest, qc);
+}
+
+static void
+segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					   int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (access != OAT_DROP)
+		return;
+
+	if (classId == RelationRelationId && subId == 0)
+	{
+		HeapTuple	tuple;
+		Oid			am = SegAccessMethodOid();
+
+		if (!OidIsValid(am))
+			return;
+		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(objectId));
+		if (HeapTupleIsValid(tuple))
+		{
+			Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
+
+			if (cls->relam == am && RELKIND_HAS_TABLE_AM(cls->relkind))
+			{
+				SegFilesScheduleDelete(MyDatabaseId, cls->relfilenode, true);
+				SegOptionsDelete(objectId);
+			}
+			ReleaseSysCache(tuple);
+		}
+	}
+	else if (classId == DatabaseRelationId)
+		SegFilesScheduleDelete(objectId, InvalidOid, true);
+}
+
+void
+SegDdlInstallHooks(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = segstore_ProcessUtility;
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = segstore_object_access;
+}

@@ -1,0 +1,797 @@
+/*-------------------------------------------------------------------------
+ *
+ * segam_handler.c
+ *	  The segstore table access method: callbacks in TableAmRoutine order.
+ *
+ * NOTES
+ *	  Rows go to the active segment of their time bucket (seg_active.c),
+ *	  one MessagePack array each (seg_row.c), framed with the inserting
+ *	  transaction and command id and a table-wide row number that gives
+ *	  the TID.  Scans read the segment files of the relfilenode in segment
+ *	  id order and return the rows the snapshot can see
+ *	  (segam_visibility.c) in virtual slots; values stay valid until the
+ *	  next row.
+ *
+ *	  Locking: appends need no lock beyond the RowExclusiveLock the
+ *	  executor holds (each writer owns its segment).  Scans need only
+ *	  AccessShareLock: files are never modified except by appending, and
+ *	  only DROP/TRUNCATE/rewrites, under AccessExclusiveLock, remove them.
+ *
+ *	  What is not built yet (UPDATE, DELETE, row locks, indexes, TID
+ *	  fetches, ANALYZE sampling, CLUSTER, TABLESAMPLE) raises
+ *	  feature_not_supported naming the operation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/amapi.h"
+#include "access/heapam.h"
+#include "access/multixact.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "catalog/storage.h"
+#include "commands/defrem.h"
+#include "commands/vacuum.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "segstore.h"
+#include "storage/procarray.h"
+#include "storage/segstorage.h"
+#include "tableam/segam.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(segstore_tableam_handler);
+
+/* Shared state of a parallel scan: workers take whole segments in turn. */
+typedef struct SegParallelScanDescData
+{
+	ParallelTableScanDescData base;
+	pg_atomic_uint32 next_segment;
+} SegParallelScanDescData;
+
+typedef struct SegScanDescData
+{
+	TableScanDescData base;
+	MemoryContext scan_context;
+	SegSegmentFile *segments;
+	int			nsegments;
+	int			next_segment;	/* non-parallel scans */
+	int			current_segment;	/* index of the segment being read */
+	SegActiveReader *reader;	/* that segment's reader, or NULL */
+	bool		analyze_started;	/* ANALYZE reads everything at its first block */
+	SegRowLayout *layout;
+	SegRowDecoder decoder;
+	SegVisibilityCache visibility;
+} SegScanDescData;
+
+typedef SegScanDescData *SegScanDesc;
+
+static const TableAmRoutine segam_methods;
+
+static void
+not_supported(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("%s is not supported on segstore tables yet", what)));
+}
+
+/* Oid of the segstore access method in this database, or InvalidOid. */
+Oid
+SegAccessMethodOid(void)
+{
+	return get_am_oid(SEGSTORE_AM_NAME, true);
+}
+
+/* Is relid a table using segstore?  Safe for any relid. */
+bool
+SegIsSegstoreRelid(Oid relid)
+{
+	HeapTuple	tuple;
+	bool		result = false;
+	Oid			am = SegAccessMethodOid();
+
+	if (!OidIsValid(am))
+		return false;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class cls = (Form_pg_class) GETSTRUCT(tuple);
+
+		result = cls->relam == am && RELKIND_HAS_TABLE_AM(cls->relkind);
+		ReleaseSysCache(tuple);
+	}
+	return result;
+}
+
+/* ------------------------------------------------------------------------
+ * Slot related callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static const TupleTableSlotOps *
+segam_slot_callbacks(Relation relation)
+{
+	return &TTSOpsVirtual;
+}
+
+/* ------------------------------------------------------------------------
+ * Table scan callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static TableScanDesc
+segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
+				 ScanKey key, ParallelTableScanDesc parallel_scan,
+				 uint32 flags)
+{
+	SegScanDesc scan;
+	MemoryContext oldcxt;
+	MemoryContext scan_context;
+
+	if (flags & SO_TYPE_SAMPLESCAN)
+		not_supported("TABLESAMPLE");
+
+	scan_context = AllocSetContextCreate(CurrentMemoryContext,
+										 "segstore scan",
+										 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(scan_context);
+
+	scan = palloc0(sizeof(SegScanDescData));
+	scan->base.rs_rd = relation;
+	scan->base.rs_snapshot = snapshot;
+	scan->base.rs_nkeys = nkeys;
+	scan->base.rs_flags = flags;
+	scan->base.rs_parallel = parallel_scan;
+	scan->scan_context = scan_context;
+	scan->visibility.xid = InvalidTransactionId;
+
+	/* our own buffered rows must be in the files for us to see them */
+	SegActiveFlushRelation(relation->rd_node.relNode);
+	scan->segments = SegFilesListSegments(MyDatabaseId,
+										  relation->rd_node.relNode,
+										  &scan->nsegments);
+	scan->layout = SegRowLayoutCreate(RelationGetDescr(relation));
+	SegRowDecoderInit(&scan->decoder);
+
+	MemoryContextSwitchTo(oldcxt);
+	return (TableScanDesc) scan;
+}
+
+static void
+segam_scan_end(TableScanDesc sscan)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+
+	if (scan->reader)
+		SegActiveReaderClose(scan->reader);
+	SegRowDecoderFree(&scan->decoder);
+	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
+		UnregisterSnapshot(scan->base.rs_snapshot);
+	MemoryContextDelete(scan->scan_context);
+}
+
+static void
+segam_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
+				  bool allow_strat, bool allow_sync, bool allow_pagemode)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+
+	if (scan->reader)
+		SegActiveReaderClose(scan->reader);
+	scan->reader = NULL;
+	scan->next_segment = 0;
+}
+
+/* Open the next segment this scan (or this parallel worker) reads. */
+static bool
+open_next_segment(SegScanDesc scan)
+{
+	int			index;
+	MemoryContext oldcxt;
+
+	if (scan->base.rs_parallel != NULL)
+	{
+		SegParallelScanDescData *pscan = (SegParallelScanDescData *) scan->base.rs_parallel;
+
+		index = (int) pg_atomic_fetch_add_u32(&pscan->next_segment, 1);
+	}
+	else
+		index = scan->next_segment++;
+
+	/*
+	 * Segments created after another participant listed them come last
+	 * (ids only grow) and hold no rows our shared snapshot can see.
+	 */
+	if (index >= scan->nsegments)
+		return false;
+
+	oldcxt = MemoryContextSwitchTo(scan->scan_context);
+	scan->current_segment = index;
+	scan->reader = SegActiveReaderOpen(scan->segments[index].path);
+	MemoryContextSwitchTo(oldcxt);
+	return true;
+}
+
+/* Next stored record of the scan, visible or not; false at the end. */
+static bool
+next_record(SegScanDesc scan, SegRecordHeader *hdr, const char **payload)
+{
+	for (;;)
+	{
+		if (scan->reader == NULL && !open_next_segment(scan))
+			return false;
+		if (SegActiveReaderNext(scan->reader, hdr, payload))
+		{
+			CHECK_FOR_INTERRUPTS();
+			return true;
+		}
+		SegActiveReaderClose(scan->reader);
+		scan->reader = NULL;
+	}
+}
+
+/* Decode a record into the slot as a virtual tuple. */
+static void
+store_record(SegScanDesc scan, const SegRecordHeader *hdr, const char *payload,
+			 TupleTableSlot *slot)
+{
+	Relation	rel = scan->base.rs_rd;
+
+	if (!SegRowDecode(&scan->decoder, scan->layout, RelationGetDescr(rel),
+					  payload, hdr->payload_len,
+					  slot->tts_values, slot->tts_isnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid row " UINT64_FORMAT " in segment file \"%s\"",
+						hdr->row_number,
+						scan->segments[scan->current_segment].path),
+				 errdetail("The row is not a MessagePack array.")));
+	SegRowNumberToTid(hdr->row_number, &slot->tts_tid);
+	slot->tts_tableOid = RelationGetRelid(rel);
+	ExecStoreVirtualTuple(slot);
+}
+
+static bool
+segam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
+					   TupleTableSlot *slot)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+	SegRecordHeader hdr;
+	const char *payload;
+
+	if (direction == BackwardScanDirection)
+		not_supported("scanning backward");
+
+	ExecClearTuple(slot);
+	while (next_record(scan, &hdr, &payload))
+	{
+		if (!SegRowVisible(hdr.xmin, hdr.cmin, scan->base.rs_snapshot,
+						   &scan->visibility))
+			continue;
+		store_record(scan, &hdr, payload, slot);
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Parallel aware scan callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static Size
+segam_parallelscan_estimate(Relation rel)
+{
+	return sizeof(SegParallelScanDescData);
+}
+
+static Size
+segam_parallelscan_initialize(Relation rel, ParallelTableScanDesc pscan)
+{
+	SegParallelScanDescData *spscan = (SegParallelScanDescData *) pscan;
+
+	spscan->base.phs_relid = RelationGetRelid(rel);
+	spscan->base.phs_syncscan = false;
+	pg_atomic_init_u32(&spscan->next_segment, 0);
+	return sizeof(SegParallelScanDescData);
+}
+
+static void
+segam_parallelscan_reinitialize(Relation rel, ParallelTableScanDesc pscan)
+{
+	SegParallelScanDescData *spscan = (SegParallelScanDescData *) pscan;
+
+	pg_atomic_write_u32(&spscan->next_segment, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Index scan callbacks (indexes come with UPDATE/DELETE support)
+ * ------------------------------------------------------------------------
+ */
+
+static IndexFetchTableData *
+segam_index_fetch_begin(Relation rel)
+{
+	not_supported("index scan");
+	return NULL;
+}
+
+static void
+segam_index_fetch_reset(IndexFetchTableData *scan)
+{
+}
+
+static void
+segam_index_fetch_end(IndexFetchTableData *scan)
+{
+}
+
+static bool
+segam_index_fetch_tuple(struct IndexFetchTableData *scan, ItemPointer tid,
+						Snapshot snapshot, TupleTableSlot *slot,
+						bool *call_again, bool *all_dead)
+{
+	not_supported("index scan");
+	return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Callbacks for non-modifying operations on individual tuples
+ * ------------------------------------------------------------------------
+ */
+
+static bool
+segam_fetch_row_version(Relation relation, ItemPointer tid,
+						Snapshot snapshot, TupleTableSlot *slot)
+{
+	not_supported("fetching a row by TID");
+	return false;
+}
+
+static bool
+segam_tuple_tid_valid(TableScanDesc scan, ItemPointer tid)
+{
+	return ItemPointerIsValid(tid) &&
+		ItemPointerGetOffsetNumber(tid) <= MaxHeapTuplesPerPage;
+}
+
+static void
+segam_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
+{
+	/* rows are never updated: every row is its own latest version */
+}
+
+static bool
+segam_tuple_satisfies_snapshot(Relation rel, TupleTableSlot *slot,
+							   Snapshot snapshot)
+{
+	not_supported("checking a row against a snapshot");
+	return false;
+}
+
+static TransactionId
+segam_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate)
+{
+	not_supported("deleting index entries");
+	return InvalidTransactionId;
+}
+
+/* ------------------------------------------------------------------------
+ * Functions for manipulations of physical tuples
+ * ------------------------------------------------------------------------
+ */
+
+/* per-row scratch memory of inserts, and the reusable encode buffer */
+static MemoryContext insert_context = NULL;
+static msgpack_sbuffer encode_buffer = {0, NULL, 0};
+
+static void
+insert_one(Relation rel, const SegTableOptions *opts, TupleTableSlot *slot,
+		   TransactionId xid, CommandId cid)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	SegAppendTarget target;
+	SegWriter  *writer;
+	int64		time_value;
+	uint64		row_number;
+	MemoryContext oldcxt;
+
+	slot_getallattrs(slot);
+
+	if (opts->time_attnum == 0)
+		time_value = GetCurrentStatementStartTimestamp();
+	else if (slot->tts_isnull[opts->time_attnum - 1])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+						NameStr(TupleDescAttr(tupdesc, opts->time_attnum - 1)->attname),
+						RelationGetRelationName(rel)),
+				 errdetail("The time column of a segstore table cannot be null."),
+				 errtablecol(rel, opts->time_attnum)));
+	else
+		time_value = SegTimeFromDatum(opts->time_type,
+									  slot->tts_values[opts->time_attnum - 1]);
+
+	target.rel = rel;
+	target.bucket = SegBucketStart(time_value, opts->segment_interval);
+	target.bucket_end = SegBucketEnd(target.bucket, opts->segment_interval);
+	target.time_type = opts->time_type;
+	target.max_segment_size = opts->max_segment_size;
+	writer = SegActiveGetWriter(&target);
+
+	if (insert_context == NULL)
+		insert_context = AllocSetContextCreate(TopMemoryContext,
+											   "segstore insert",
+											   ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(insert_context);
+	encode_buffer.size = 0;
+	SegRowEncode(opts->layout, tupdesc, slot->tts_values, slot->tts_isnull,
+				 &encode_buffer);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(insert_context);
+
+	if (encode_buffer.size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("row is too big: %zu bytes, maximum is %zu",
+						encode_buffer.size, (size_t) MaxAllocSize)));
+	row_number = SegActiveAppend(writer, xid, cid, time_value,
+								 encode_buffer.data, (uint32) encode_buffer.size);
+
+	/* give back the memory of an unusually large row */
+	if (encode_buffer.alloc > 8 * 1024 * 1024)
+	{
+		pfree(encode_buffer.data);
+		encode_buffer.data = NULL;
+		encode_buffer.alloc = 0;
+	}
+
+	SegRowNumberToTid(row_number, &slot->tts_tid);
+	slot->tts_tableOid = RelationGetRelid(rel);
+}
+
+static void
+segam_tuple_insert(Relation relation, TupleTableSlot *slot, CommandId cid,
+				   int options, BulkInsertState bistate)
+{
+	const SegTableOptions *opts = SegOptionsGet(relation);
+
+	insert_one(relation, opts, slot, GetCurrentTransactionId(), cid);
+}
+
+static void
+segam_tuple_insert_speculative(Relation relation, TupleTableSlot *slot,
+							   CommandId cid, int options,
+							   BulkInsertState bistate, uint32 specToken)
+{
+	not_supported("INSERT ... ON CONFLICT");
+}
+
+static void
+segam_tuple_complete_speculative(Relation relation, TupleTableSlot *slot,
+								 uint32 specToken, bool succeeded)
+{
+	not_supported("INSERT ... ON CONFLICT");
+}
+
+static void
+segam_multi_insert(Relation relation, TupleTableSlot **slots, int ntuples,
+				   CommandId cid, int options, BulkInsertState bistate)
+{
+	const SegTableOptions *opts = SegOptionsGet(relation);
+	TransactionId xid = GetCurrentTransactionId();
+
+	for (int i = 0; i < ntuples; i++)
+		insert_one(relation, opts, slots[i], xid, cid);
+}
+
+static TM_Result
+segam_tuple_delete(Relation relation, ItemPointer tid, CommandId cid,
+				   Snapshot snapshot, Snapshot crosscheck, bool wait,
+				   TM_FailureData *tmfd, bool changingPart)
+{
+	not_supported("DELETE");
+	return TM_Ok;
+}
+
+static TM_Result
+segam_tuple_update(Relation relation, ItemPointer otid, TupleTableSlot *slot,
+				   CommandId cid, Snapshot snapshot, Snapshot crosscheck,
+				   bool wait, TM_FailureData *tmfd,
+				   LockTupleMode *lockmode, bool *update_indexes)
+{
+	not_supported("UPDATE");
+	return TM_Ok;
+}
+
+static TM_Result
+segam_tuple_lock(Relation relation, ItemPointer tid, Snapshot snapshot,
+				 TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
+				 LockWaitPolicy wait_policy, uint8 flags,
+				 TM_FailureData *tmfd)
+{
+	not_supported("locking rows (SELECT FOR UPDATE/SHARE)");
+	return TM_Ok;
+}
+
+static void
+segam_finish_bulk_insert(Relation relation, int options)
+{
+	/* rows are made durable at pre-commit */
+}
+
+/* ------------------------------------------------------------------------
+ * DDL related callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static void
+segam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
+								char persistence, TransactionId *freezeXid,
+								MultiXactId *minmulti)
+{
+	SMgrRelation srel;
+	bool		is_new_table = newrnode->relNode == rel->rd_node.relNode;
+
+	if (persistence != RELPERSISTENCE_PERMANENT)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("segstore tables cannot be temporary or unlogged")));
+
+	/*
+	 * Nothing is frozen, so the commit log must keep every xid that ever
+	 * inserted a row: pin relfrozenxid at the oldest xid still running.
+	 */
+	*freezeXid = RecentXmin;
+	*minmulti = GetOldestMultiXactId();
+
+	/*
+	 * The (empty) main fork reserves the relfilenode number, so no other
+	 * relation is given it while our directory uses it, and keeps tools
+	 * that look for it happy.
+	 */
+	srel = RelationCreateStorage(*newrnode, persistence, true);
+	smgrclose(srel);
+
+	SegFilesCreateTableDir(MyDatabaseId, newrnode->relNode);
+	SegFilesScheduleDelete(MyDatabaseId, newrnode->relNode, false);
+	if (!is_new_table)
+	{
+		/* TRUNCATE or a rewrite: the old files go if this commits */
+		SegFilesScheduleDelete(MyDatabaseId, rel->rd_node.relNode, true);
+	}
+	else
+		SegOptionsNoteCreated(RelationGetRelid(rel));
+}
+
+static void
+segam_relation_nontransactional_truncate(Relation rel)
+{
+	/* the table was created in this transaction: drop its rows in place */
+	SegActiveDiscardRelation(rel->rd_node.relNode);
+	SegFilesRemoveSegments(MyDatabaseId, rel->rd_node.relNode);
+	SegShmemForgetTable(MyDatabaseId, rel->rd_node.relNode);
+}
+
+static void
+segam_relation_copy_data(Relation rel, const RelFileNode *newrnode)
+{
+	not_supported("ALTER TABLE ... SET TABLESPACE");
+}
+
+static void
+segam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
+								Relation OldIndex, bool use_sort,
+								TransactionId OldestXmin,
+								TransactionId *xid_cutoff,
+								MultiXactId *multi_cutoff,
+								double *num_tuples,
+								double *tups_vacuumed,
+								double *tups_recently_dead)
+{
+	not_supported("VACUUM FULL and CLUSTER");
+}
+
+static void
+segam_relation_vacuum(Relation rel, VacuumParams *params,
+					  BufferAccessStrategy bstrategy)
+{
+	/* append-only without deletes: there is nothing to reclaim yet */
+}
+
+/*
+ * ANALYZE: rows are not laid out in pages, so the first sampled "block"
+ * streams every row and ANALYZE's reservoir sampling picks from all of
+ * them.  Its row count estimate is exact while the table's segments are
+ * smaller than the number of pages ANALYZE samples (30000 pages, 234MB,
+ * at the default statistics target) and grows with the size beyond that.
+ */
+static bool
+segam_scan_analyze_next_block(TableScanDesc sscan, BlockNumber blockno,
+							  BufferAccessStrategy bstrategy)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+
+	if (scan->analyze_started)
+		return false;
+	scan->analyze_started = true;
+	return true;
+}
+
+static bool
+segam_scan_analyze_next_tuple(TableScanDesc sscan, TransactionId OldestXmin,
+							  double *liverows, double *deadrows,
+							  TupleTableSlot *slot)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+	SegRecordHeader hdr;
+	const char *payload;
+
+	ExecClearTuple(slot);
+	while (next_record(scan, &hdr, &payload))
+	{
+		if (TransactionIdIsCurrentTransactionId(hdr.xmin))
+			;					/* our own rows count as live, like heap */
+		else if (TransactionIdIsInProgress(hdr.xmin))
+			continue;
+		else if (!TransactionIdDidCommit(hdr.xmin))
+		{
+			*deadrows += 1;
+			continue;
+		}
+		*liverows += 1;
+		store_record(scan, &hdr, payload, slot);
+		return true;
+	}
+	return false;
+}
+
+static double
+segam_index_build_range_scan(Relation tableRelation, Relation indexRelation,
+							 IndexInfo *indexInfo, bool allow_sync,
+							 bool anyvisible, bool progress,
+							 BlockNumber start_blockno, BlockNumber numblocks,
+							 IndexBuildCallback callback, void *callback_state,
+							 TableScanDesc scan)
+{
+	not_supported("CREATE INDEX");
+	return 0;
+}
+
+static void
+segam_index_validate_scan(Relation tableRelation, Relation indexRelation,
+						  IndexInfo *indexInfo, Snapshot snapshot,
+						  ValidateIndexState *state)
+{
+	not_supported("CREATE INDEX CONCURRENTLY");
+}
+
+/* ------------------------------------------------------------------------
+ * Miscellaneous callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static uint64
+segam_relation_size(Relation rel, ForkNumber forkNumber)
+{
+	if (forkNumber != MAIN_FORKNUM && forkNumber != InvalidForkNumber)
+		return 0;
+	return SegFilesTotalBytes(MyDatabaseId, rel->rd_node.relNode);
+}
+
+static bool
+segam_relation_needs_toast_table(Relation rel)
+{
+	/* values are stored whole in the segment, never in a TOAST table */
+	return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Planner related callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static void
+segam_estimate_rel_size(Relation rel, int32 *attr_widths,
+						BlockNumber *pages, double *tuples,
+						double *allvisfrac)
+{
+	table_block_relation_estimate_size(rel, attr_widths, pages, tuples,
+									   allvisfrac,
+									   SEG_RECORD_HEADER_SIZE, BLCKSZ);
+	*allvisfrac = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Executor related callbacks
+ * ------------------------------------------------------------------------
+ */
+
+static bool
+segam_scan_sample_next_block(TableScanDesc scan, SampleScanState *scanstate)
+{
+	not_supported("TABLESAMPLE");
+	return false;
+}
+
+static bool
+segam_scan_sample_next_tuple(TableScanDesc scan, SampleScanState *scanstate,
+							 TupleTableSlot *slot)
+{
+	not_supported("TABLESAMPLE");
+	return false;
+}
+
+/* ------------------------------------------------------------------------
+ * Definition of the segstore table access method.
+ * ------------------------------------------------------------------------
+ */
+
+static const TableAmRoutine segam_methods = {
+	.type = T_TableAmRoutine,
+
+	.slot_callbacks = segam_slot_callbacks,
+
+	.scan_begin = segam_scan_begin,
+	.scan_end = segam_scan_end,
+	.scan_rescan = segam_scan_rescan,
+	.scan_getnextslot = segam_scan_getnextslot,
+
+	.parallelscan_estimate = segam_parallelscan_estimate,
+	.parallelscan_initialize = segam_parallelscan_initialize,
+	.parallelscan_reinitialize = segam_parallelscan_reinitialize,
+
+	.index_fetch_begin = segam_index_fetch_begin,
+	.index_fetch_reset = segam_index_fetch_reset,
+	.index_fetch_end = segam_index_fetch_end,
+	.index_fetch_tuple = segam_index_fetch_tuple,
+
+	.tuple_insert = segam_tuple_insert,
+	.tuple_insert_speculative = segam_tuple_insert_speculative,
+	.tuple_complete_speculative = segam_tuple_complete_speculative,
+	.multi_insert = segam_multi_insert,
+	.tuple_delete = segam_tuple_delete,
+	.tuple_update = segam_tuple_update,
+	.tuple_lock = segam_tuple_lock,
+	.finish_bulk_insert = segam_finish_bulk_insert,
+
+	.tuple_fetch_row_version = segam_fetch_row_version,
+	.tuple_get_latest_tid = segam_get_latest_tid,
+	.tuple_tid_valid = segam_tuple_tid_valid,
+	.tuple_satisfies_snapshot = segam_tuple_satisfies_snapshot,
+	.index_delete_tuples = segam_index_delete_tuples,
+
+	.relation_set_new_filenode = segam_relation_set_new_filenode,
+	.relation_nontransactional_truncate = segam_relation_nontransactional_truncate,
+	.relation_copy_data = segam_relation_copy_data,
+	.relation_copy_for_cluster = segam_relation_copy_for_cluster,
+	.relation_vacuum = segam_relation_vacuum,
+	.scan_analyze_next_block = segam_scan_analyze_next_block,
+	.scan_analyze_next_tuple = segam_scan_analyze_next_tuple,
+	.index_build_range_scan = segam_index_build_range_scan,
+	.index_validate_scan = segam_index_validate_scan,
+
+	.relation_size = segam_relation_size,
+	.relation_needs_toast_table = segam_relation_needs_toast_table,
+
+	.relation_estimate_size = segam_estimate_rel_size,
+
+	.scan_bitmap_next_block = NULL,
+	.scan_bitmap_next_tuple = NULL,
+	.scan_sample_next_block = segam_scan_sample_next_block,
+	.scan_sample_next_tuple = segam_scan_sample_next_tuple
+};
+
+Datum
+segstore_tableam_handler(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(&segam_methods);
+}

@@ -1,0 +1,508 @@
+/*-------------------------------------------------------------------------
+ *
+ * segam_options.c
+ *	  Per-table options of segstore tables: time column, segment interval
+ *	  and maximum segment size.
+ *
+ * NOTES
+ *	  PostgreSQL 15 lets table access methods define no reloptions of their
+ *	  own, so the "segstore." options of CREATE TABLE ... WITH (...),
+ *	  CREATE TABLE AS and ALTER TABLE ... SET/RESET are taken out of the
+ *	  statement by segam_ddl.c and kept in the heap table
+ *	  segstore.table_options (relid, time column attnum, interval, size).
+ *	  Options follow the table through TRUNCATE and rewrites because they
+ *	  are keyed by relid, not relfilenode.
+ *
+ *	  A table without a row there (made by a path that bypasses the
+ *	  utility hook) uses defaults derived from its columns: the first
+ *	  timestamptz/timestamp/date column (domains count by their base
+ *	  type), else ingest time.  CREATE TABLE stores these defaults at once,
+ *	  so adding a column later never changes a table's time column.
+ *
+ *	  The effective options are cached in rel->rd_amcache as one palloc
+ *	  chunk in CacheMemoryContext, which relcache invalidation frees;
+ *	  storing options sends such an invalidation.
+ *
+ *	  Between the start of a CREATE TABLE [AS] carrying segstore options
+ *	  and the end of the statement the options are not yet stored, but
+ *	  CREATE TABLE AS already inserts rows: SegOptionsGet applies the
+ *	  pending options to the table created by that statement.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "executor/spi.h"
+#include "segstore.h"
+#include "tableam/segam.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#define OPTIONS_TABLE		"table_options"
+#define OPTIONS_INDEX		"table_options_pkey"
+#define Natts_options		4
+
+/* options of the CREATE TABLE [AS] being executed, see file header */
+static List *pending_defs = NIL;
+static bool pending_active = false;
+static Oid	pending_relid = InvalidOid;
+static MemoryContext pending_context = NULL;
+
+/* ---- time values and buckets ---- */
+
+/*
+ * A time column value as int64 microseconds since 2000-01-01 (UTC for
+ * timestamptz; a timestamp or date is taken as UTC).  -infinity and
+ * infinity map to the lowest and highest values.
+ */
+int64
+SegTimeFromDatum(Oid time_type, Datum value)
+{
+	if (time_type == DATEOID)
+	{
+		DateADT		d = DatumGetDateADT(value);
+
+		if (DATE_IS_NOBEGIN(d))
+			return DT_NOBEGIN;
+		if (DATE_IS_NOEND(d))
+			return DT_NOEND;
+		return (int64) d * USECS_PER_DAY;
+	}
+	return DatumGetInt64(value);
+}
+
+/* Start of the bucket holding time_value; infinities are buckets of their own. */
+int64
+SegBucketStart(int64 time_value, int64 interval)
+{
+	int64		rem;
+
+	if (time_value == DT_NOBEGIN || time_value == DT_NOEND)
+		return time_value;
+	rem = time_value % interval;
+	if (rem < 0)
+		rem += interval;
+	return time_value - rem;
+}
+
+int64
+SegBucketEnd(int64 bucket_start, int64 interval)
+{
+	if (bucket_start == DT_NOBEGIN || bucket_start == DT_NOEND)
+		return bucket_start;
+	if (bucket_start > PG_INT64_MAX - interval)
+		return DT_NOEND;
+	return bucket_start + interval;
+}
+
+/* ---- resolving options ---- */
+
+static bool
+is_time_type(Oid typid)
+{
+	Oid			base = getBaseType(typid);
+
+	return base == TIMESTAMPTZOID || base == TIMESTAMPOID || base == DATEOID;
+}
+
+static void
+set_defaults(Relation rel, SegTableOptions *opts)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+
+	opts->time_attnum = 0;
+	opts->time_type = InvalidOid;
+	opts->segment_interval = SEG_DEFAULT_SEGMENT_INTERVAL;
+	opts->max_segment_size = SEG_DEFAULT_MAX_SEGMENT_SIZE;
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && is_time_type(att->atttypid))
+		{
+			opts->time_attnum = att->attnum;
+			opts->time_type = getBaseType(att->atttypid);
+			break;
+		}
+	}
+}
+
+static int64
+parse_interval_option(const char *value)
+{
+	Interval   *iv;
+	int64		usecs;
+
+	iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
+											   CStringGetDatum(value),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+	if (iv->month != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for segstore option \"segment_interval\": \"%s\"", value),
+				 errdetail("Months and years have no fixed length."),
+				 errhint("Use days, for example '30 days'.")));
+	usecs = iv->time + (int64) iv->day * USECS_PER_DAY;
+	if (usecs < USECS_PER_SEC || usecs > INT64CONST(36500) * USECS_PER_DAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for segstore option \"segment_interval\": \"%s\"", value),
+				 errdetail("The interval must be between 1 second and 36500 days.")));
+	return usecs;
+}
+
+static int64
+parse_size_option(const char *value)
+{
+	int64		bytes;
+
+	bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes,
+											  CStringGetTextDatum(value)));
+	if (bytes < SEG_MIN_MAX_SEGMENT_SIZE || bytes > SEG_MAX_MAX_SEGMENT_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for segstore option \"max_segment_size\": \"%s\"", value),
+				 errdetail("The size must be between 16kB and 1TB.")));
+	return bytes;
+}
+
+static void
+set_time_column(Relation rel, SegTableOptions *opts, const char *name)
+{
+	AttrNumber	attnum;
+	Oid			typid;
+
+	attnum = get_attnum(RelationGetRelid(rel), name);
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						name, RelationGetRelationName(rel)),
+				 errhint("segstore.time_column must name a column of the table.")));
+	if (attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("system column \"%s\" cannot be the time column", name)));
+	typid = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
+	if (!is_time_type(typid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" has type %s, which cannot be a time column",
+						name, format_type_be(typid)),
+				 errhint("The time column must be of type timestamptz, timestamp or date.")));
+	opts->time_attnum = attnum;
+	opts->time_type = getBaseType(typid);
+}
+
+/*
+ * Apply "segstore." DefElems (namespace already stripped) to opts.
+ * A DefElem without an argument resets the option to its default.
+ * Raises clear errors for unknown options and bad values.
+ */
+void
+SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
+{
+	ListCell   *lc;
+	SegTableOptions defaults;
+
+	set_defaults(rel, &defaults);
+	foreach(lc, defs)
+	{
+		DefElem    *def = lfirst(lc);
+		char	   *value = def->arg ? defGetString(def) : NULL;
+
+		if (strcmp(def->defname, "time_column") == 0)
+		{
+			if (value == NULL)
+			{
+				opts->time_attnum = defaults.time_attnum;
+				opts->time_type = defaults.time_type;
+			}
+			else
+				set_time_column(rel, opts, value);
+		}
+		else if (strcmp(def->defname, "segment_interval") == 0)
+			opts->segment_interval = value ? parse_interval_option(value) :
+				defaults.segment_interval;
+		else if (strcmp(def->defname, "max_segment_size") == 0)
+			opts->max_segment_size = value ? parse_size_option(value) :
+				defaults.max_segment_size;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unrecognized segstore option \"%s\"", def->defname),
+					 errhint("Valid options are segstore.time_column, segstore.segment_interval and segstore.max_segment_size.")));
+	}
+}
+
+/* ---- the options table ---- */
+
+static Oid
+options_relid(const char *name)
+{
+	Oid			nsp = get_namespace_oid(SEGSTORE_SCHEMA_NAME, true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return get_relname_relid(name, nsp);
+}
+
+/* Read the stored options of relid into opts; false if there are none. */
+static bool
+read_stored(Relation rel, SegTableOptions *opts)
+{
+	Oid			table_oid = options_relid(OPTIONS_TABLE);
+	Oid			index_oid = options_relid(OPTIONS_INDEX);
+	Relation	options_rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (!OidIsValid(table_oid) || !OidIsValid(index_oid))
+		return false;
+
+	options_rel = table_open(table_oid, AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(RelationGetRelid(rel)));
+	scan = systable_beginscan(options_rel, index_oid, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		TupleDesc	desc = RelationGetDescr(options_rel);
+		Datum		values[Natts_options];
+		bool		nulls[Natts_options];
+		Interval   *iv;
+
+		heap_deform_tuple(tuple, desc, values, nulls);
+		opts->time_attnum = DatumGetInt16(values[1]);
+		iv = DatumGetIntervalP(values[2]);
+		opts->segment_interval = iv->time + (int64) iv->day * USECS_PER_DAY;
+		opts->max_segment_size = DatumGetInt64(values[3]);
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(options_rel, AccessShareLock);
+
+	if (found && opts->time_attnum > 0)
+	{
+		Form_pg_attribute att;
+
+		if (opts->time_attnum > RelationGetDescr(rel)->natts)
+			elog(ERROR, "time column %d of \"%s\" is out of range",
+				 opts->time_attnum, RelationGetRelationName(rel));
+		att = TupleDescAttr(RelationGetDescr(rel), opts->time_attnum - 1);
+		if (att->attisdropped || !is_time_type(att->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("time column of segstore table \"%s\" is no longer usable",
+							RelationGetRelationName(rel)),
+					 errhint("Set another time column with segstore.set_options().")));
+		opts->time_type = getBaseType(att->atttypid);
+	}
+	else if (found)
+		opts->time_type = InvalidOid;
+	return found;
+}
+
+/*
+ * The effective options of a segstore table.  The result lives in the
+ * relcache entry: do not free it, and do not keep it across anything that
+ * may process invalidations (such as opening another relation).
+ */
+const SegTableOptions *
+SegOptionsGet(Relation rel)
+{
+	SegTableOptions opts;
+	SegRowLayout *layout;
+	SegTableOptions *cached;
+	Size		layout_size;
+	MemoryContext oldcxt;
+
+	if (rel->rd_amcache != NULL)
+		return (const SegTableOptions *) rel->rd_amcache;
+
+	if (!read_stored(rel, &opts))
+	{
+		set_defaults(rel, &opts);
+		if (pending_active && RelationGetRelid(rel) == pending_relid)
+			SegOptionsApply(rel, &opts, pending_defs);
+	}
+
+	layout = SegRowLayoutCreate(RelationGetDescr(rel));
+	layout_size = offsetof(SegRowLayout, kinds) + Max(layout->natts, 1);
+
+	oldcxt = MemoryContextSwitchTo(CacheMemoryContext);
+	cached = palloc(MAXALIGN(sizeof(SegTableOptions)) + layout_size);
+	MemoryContextSwitchTo(oldcxt);
+	*cached = opts;
+	cached->layout = (SegRowLayout *) ((char *) cached + MAXALIGN(sizeof(SegTableOptions)));
+	memcpy(cached->layout, layout, layout_size);
+	pfree(layout);
+
+	/* don't cache options that are not stored yet */
+	if (pending_active && RelationGetRelid(rel) == pending_relid)
+		return cached;
+	rel->rd_amcache = cached;
+	return cached;
+}
+
+/*
+ * Store the table's options after applying "defs" to what is stored now
+ * (or to the defaults if reset or nothing is stored), and invalidate
+ * every backend's cached copy.
+ */
+void
+SegOptionsStore(Relation rel, List *defs, bool reset)
+{
+	SegTableOptions opts;
+	Interval	iv;
+	Oid			argtypes[4] = {OIDOID, INT2OID, INTERVALOID, INT8OID};
+	Datum		args[4];
+	int			ret;
+
+	if (reset || !read_stored(rel, &opts))
+		set_defaults(rel, &opts);
+	SegOptionsApply(rel, &opts, defs);
+
+	memset(&iv, 0, sizeof(iv));
+	iv.day = (int32) (opts.segment_interval / USECS_PER_DAY);
+	iv.time = opts.segment_interval % USECS_PER_DAY;
+	args[0] = ObjectIdGetDatum(RelationGetRelid(rel));
+	args[1] = Int16GetDatum(opts.time_attnum);
+	args[2] = IntervalPGetDatum(&iv);
+	args[3] = Int64GetDatum(opts.max_segment_size);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("INSERT INTO segstore.table_options "
+								"(relid, time_attnum, segment_interval, max_segment_size) "
+								"VALUES ($1, $2, $3, $4) ON CONFLICT (relid) DO UPDATE SET "
+								"time_attnum = EXCLUDED.time_attnum, "
+								"segment_interval = EXCLUDED.segment_interval, "
+								"max_segment_size = EXCLUDED.max_segment_size",
+								4, argtypes, args, NULL, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not store segstore options: SPI result %d", ret);
+	SPI_finish();
+
+	CacheInvalidateRelcache(rel);
+}
+
+/* Remove the stored options of a dropped table (no-op if none). */
+void
+SegOptionsDelete(Oid relid)
+{
+	Oid			table_oid = options_relid(OPTIONS_TABLE);
+	Oid			index_oid = options_relid(OPTIONS_INDEX);
+	Relation	options_rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(table_oid) || !OidIsValid(index_oid))
+		return;
+	options_rel = table_open(table_oid, RowExclusiveLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(options_rel, index_oid, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		simple_heap_delete(options_rel, &tuple->t_self);
+	systable_endscan(scan);
+	table_close(options_rel, RowExclusiveLock);
+}
+
+/*
+ * Take the "segstore."-namespaced DefElems out of *options and return
+ * them (with the namespace cleared).  Other options stay.
+ */
+List *
+SegOptionsExtract(List **options)
+{
+	List	   *ours = NIL;
+	List	   *rest = NIL;
+	ListCell   *lc;
+
+	foreach(lc, *options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (def->defnamespace && strcmp(def->defnamespace, SEGSTORE_AM_NAME) == 0)
+		{
+			DefElem    *copy = copyObject(def);
+
+			copy->defnamespace = NULL;
+			ours = lappend(ours, copy);
+		}
+		else
+			rest = lappend(rest, def);
+	}
+	*options = rest;
+	return ours;
+}
+
+/* ---- CREATE TABLE [AS] in progress ---- */
+
+void
+SegOptionsBeginCreate(List *defs)
+{
+	if (pending_context == NULL)
+		pending_context = AllocSetContextCreate(TopMemoryContext,
+												"segstore pending options",
+												ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(pending_context);
+	pending_defs = NIL;
+	if (defs != NIL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(pending_context);
+
+		pending_defs = copyObject(defs);
+		MemoryContextSwitchTo(old);
+	}
+	pending_active = true;
+	pending_relid = InvalidOid;
+}
+
+/* Called when a segstore table gets its first relfilenode. */
+void
+SegOptionsNoteCreated(Oid relid)
+{
+	if (pending_active && !OidIsValid(pending_relid))
+		pending_relid = relid;
+}
+
+/* End of the statement: returns the created segstore table, if any. */
+Oid
+SegOptionsEndCreate(List **defs)
+{
+	Oid			relid = pending_relid;
+
+	*defs = pending_defs;
+	pending_active = false;
+	pending_relid = InvalidOid;
+	return relid;
+}
+
+void
+SegOptionsAbortCreate(void)
+{
+	pending_active = false;
+	pending_relid = InvalidOid;
+	pending_defs = NIL;
+	if (pending_context != NULL)
+		MemoryContextReset(pending_context);
+}
