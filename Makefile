@@ -25,15 +25,14 @@ SHLIB_LINK = -lmsgpackc -lzstd
 
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
-REGRESS = load options mvcc types bad_input
-REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/segstore.conf \
-	--inputdir=$(srcdir)/test/regress --outputdir=tmp_check_regress
-ISOLATION = insert_interleave
+REGRESS = load
+REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
+ISOLATION =
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \
 	--inputdir=$(srcdir)/test/isolation --outputdir=tmp_check_iso_out
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
-EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso tmp_check_iso_out
+EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso tmp_check_iso_out results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
