@@ -10,6 +10,10 @@
  *	  reject the unknown namespace) and stores them (segam_options.c). It
  *	  also refuses to drop a segstore table's time column.
  *
+ *	  The post-parse-analysis hook refuses UPDATE, DELETE and MERGE on
+ *	  segstore tables up front, with a message naming the command, until
+ *	  they are built.
+ *
  *	  Table AMs get no callback when a table is dropped, so the
  *	  object_access_hook watches OAT_DROP of segstore tables and of
  *	  databases and schedules their directories for removal at commit
@@ -25,7 +29,9 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_database.h"
 #include "miscadmin.h"
+#include "parser/analyze.h"
 #include "parser/parse_type.h"
+#include "parser/parsetree.h"
 #include "segstore.h"
 #include "storage/segstorage.h"
 #include "tableam/segam.h"
@@ -35,6 +41,7 @@
 #include "utils/syscache.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
 static object_access_hook_type prev_object_access_hook = NULL;
 
 static void
@@ -315,9 +322,62 @@ segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		SegFilesScheduleDelete(objectId, InvalidOid, true);
 }
 
+static const char *
+command_name(CmdType type)
+{
+	switch (type)
+	{
+		case CMD_UPDATE:
+			return "UPDATE";
+		case CMD_DELETE:
+			return "DELETE";
+		case CMD_MERGE:
+			return "MERGE";
+		default:
+			return NULL;
+	}
+}
+
+/* Refuse modifying commands segstore cannot run yet, in this query or its CTEs. */
+static void
+check_modify(Query *query)
+{
+	const char *name = command_name(query->commandType);
+	ListCell   *lc;
+
+	if (name != NULL && query->resultRelation > 0)
+	{
+		RangeTblEntry *rte = rt_fetch(query->resultRelation, query->rtable);
+
+		if (rte->rtekind == RTE_RELATION && SegIsSegstoreRelid(rte->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s is not supported on segstore tables yet", name),
+					 errdetail("Table \"%s\" uses the segstore access method, which only appends rows so far.",
+							   get_rel_name(rte->relid))));
+	}
+	foreach(lc, query->cteList)
+	{
+		CommonTableExpr *cte = lfirst(lc);
+
+		if (IsA(cte->ctequery, Query))
+			check_modify((Query *) cte->ctequery);
+	}
+}
+
+static void
+segstore_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	if (prev_post_parse_analyze_hook)
+		prev_post_parse_analyze_hook(pstate, query, jstate);
+	check_modify(query);
+}
+
 void
 SegDdlInstallHooks(void)
 {
+	prev_post_parse_analyze_hook = post_parse_analyze_hook;
+	post_parse_analyze_hook = segstore_post_parse_analyze;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = segstore_ProcessUtility;
 	prev_object_access_hook = object_access_hook;

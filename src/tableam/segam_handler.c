@@ -352,7 +352,7 @@ static bool
 segam_fetch_row_version(Relation relation, ItemPointer tid,
 						Snapshot snapshot, TupleTableSlot *slot)
 {
-	not_supported("fetching a row by TID");
+	not_supported("UPDATE, DELETE or fetching a row by TID");
 	return false;
 }
 

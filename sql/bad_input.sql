@@ -1,0 +1,69 @@
+--
+-- Bad input and operations not built yet: clear errors, never a crash,
+-- and the table stays usable afterwards.
+--
+CREATE EXTENSION IF NOT EXISTS segstore;
+SET TimeZone = 'UTC';
+CREATE TABLE b (ts timestamptz, id int, note text) USING segstore;
+INSERT INTO b VALUES ('2024-01-01', 1, 'kept');
+
+-- NULL in the time column: not_null_violation naming the column
+\set VERBOSITY default
+INSERT INTO b VALUES (NULL, 2, 'no time');
+\set VERBOSITY terse
+INSERT INTO b SELECT CASE WHEN g = 3 THEN NULL ELSE '2024-01-02'::timestamptz END, g, 'batch'
+FROM generate_series(1, 5) g;
+COPY b FROM STDIN (FORMAT csv);
+2024-01-03,10,ok
+,11,null time
+\.
+DO $$
+BEGIN
+  INSERT INTO b VALUES (NULL, 3, 'x');
+EXCEPTION WHEN not_null_violation THEN
+  RAISE NOTICE 'caught not_null_violation (SQLSTATE %)', SQLSTATE;
+END $$;
+
+-- operations that are not built yet: feature_not_supported
+\set VERBOSITY default
+UPDATE b SET note = 'changed';
+\set VERBOSITY terse
+DELETE FROM b;
+DELETE FROM b WHERE false;
+WITH d AS (DELETE FROM b RETURNING *) SELECT count(*) FROM d;
+MERGE INTO b USING (SELECT 1 AS id) s ON b.id = s.id WHEN MATCHED THEN DELETE;
+SELECT * FROM b FOR UPDATE;
+SELECT * FROM b FOR KEY SHARE;
+CREATE INDEX ON b (id);
+CREATE UNIQUE INDEX ON b (id);
+ALTER TABLE b ADD PRIMARY KEY (id);
+SELECT * FROM b TABLESAMPLE SYSTEM (50);
+VACUUM FULL b;
+SELECT * FROM b WHERE ctid = '(0,1)';
+BEGIN;
+CREATE TABLE p (ts timestamptz) USING segstore;
+PREPARE TRANSACTION 'segstore_p';
+-- PREPARE of a transaction that only inserted rows works
+BEGIN;
+INSERT INTO b VALUES ('2024-01-05', 5, 'prepared');
+PREPARE TRANSACTION 'segstore_ok';
+SELECT count(*) FROM b;
+COMMIT PREPARED 'segstore_ok';
+SELECT count(*) FROM b;
+-- system columns other than ctid and tableoid are not stored
+SELECT xmin FROM b;
+SELECT tableoid::regclass, ctid, id FROM b ORDER BY id;
+
+-- the segments function only takes segstore tables
+CREATE TABLE heap_t (ts timestamptz);
+SELECT * FROM segstore.table_segments('heap_t');
+SELECT * FROM segstore.table_segments(0);
+
+-- VACUUM and ANALYZE are accepted; ANALYZE counts the rows
+VACUUM b;
+ANALYZE b;
+SELECT reltuples FROM pg_class WHERE oid = 'b'::regclass;
+SELECT attname, null_frac, n_distinct FROM pg_stats WHERE tablename = 'b' ORDER BY attname;
+
+-- after all of that, the table still has exactly its committed rows
+SELECT * FROM b ORDER BY id;
