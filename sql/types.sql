@@ -168,6 +168,24 @@ INSERT INTO ty_seg (ts, id, bigt, bigb) VALUES
   (SELECT string_agg(md5(g::text), '' ORDER BY g) FROM generate_series(1, 40000) g),
   NULL);
 
+-- rows 13-14: big and TOASTed values (and infinite time column values)
+-- that ty_seg receives from ty_heap as compressed or out-of-line datums
+INSERT INTO ty_heap (ts, id, t, ta, jb, ia, vb, c, bigt, bigb) VALUES
+ ('-infinity', 13, repeat('ab', 5000), ARRAY[repeat('é', 100000), NULL, 'z'],
+  (SELECT jsonb_agg(g) FROM generate_series(1, 100000) g),
+  (SELECT array_agg(g) FROM generate_series(1, 300000) g),
+  repeat('10', 50000)::varbit, ROW(13, repeat('c', 300000)),
+  repeat('y', 1200000),
+  (SELECT string_agg(decode(md5((-g)::text), 'hex'), ''::bytea ORDER BY g)
+   FROM generate_series(1, 131072) g)),
+ ('infinity', 14, 'last', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+-- premise: heap holds them compressed or out of line
+SELECT id, pg_column_size(t) < octet_length(t) AS t_compressed,
+  pg_column_size(bigt) < octet_length(bigt) AS bigt_compressed,
+  pg_column_size(ia) < 300000 * 4 AS ia_compressed
+FROM ty_heap WHERE id = 13;
+INSERT INTO ty_seg SELECT * FROM ty_heap WHERE id >= 13;
+
 -- rows 11-12: COPY (multi-insert) into both tables
 COPY ty_heap (ts, id, num, f4, f8, t, ba, ia, ta, c, e, dm, jb, j, tv, iv) FROM stdin;
 2024-03-01 00:00:00+00	11	0.1	0.1	0.1	copy ✓ 🎉	\\x00ff	{{1,NULL,3}}	{NULL,"\\"q\\""}	(7,"a,b")	happy	7	{"k": [true, false]}	{"k":  [true,false]}	'x':1	1 day
@@ -245,6 +263,14 @@ SELECT s.id, length(s.bigt) AS chars, octet_length(s.bigt) AS bytes, md5(s.bigt)
 FROM ty_seg s JOIN ty_heap h USING (id)
 WHERE s.bigt IS NOT NULL OR s.bigb IS NOT NULL ORDER BY s.id;
 SELECT left(bigt, 9), right(bigt, 9) FROM ty_seg WHERE id = 9;
+SELECT id, ts, length(t), md5(t), length(ta[1]), ta[2] IS NULL AS ta2_null, ta[3],
+  jsonb_array_length(jb), jb -> 99999 AS jb_last, array_length(ia, 1), ia[300000],
+  length(vb), (c).a, length((c).b), md5(c::text)
+FROM ty_seg WHERE id >= 13 ORDER BY id;
+SELECT s.id, md5(s.t) = md5(h.t) AS t, md5(s.ta::text) = md5(h.ta::text) AS ta,
+  md5(s.jb::text) = md5(h.jb::text) AS jb, md5(s.ia::text) = md5(h.ia::text) AS ia,
+  md5(s.vb::text) = md5(h.vb::text) AS vb, md5(s.c::text) = md5(h.c::text) AS c
+FROM ty_seg s JOIN ty_heap h USING (id) WHERE s.id = 13;
 SELECT substring(bigb from 1 for 4), substring(bigb from 2199997 for 4)
 FROM ty_seg WHERE id = 9;
 
@@ -328,7 +354,10 @@ INSERT INTO ty_heap (ts, id, add_late, add_late2) VALUES ('2024-05-02', 31, fals
 SELECT id, i2, add_null, add_txt, add_late, add_late2
 FROM ty_seg WHERE id IN (1, 7, 20, 21, 30, 31) ORDER BY id;
 
--- after all the changes both tables still hold exactly the same rows
+-- after all the changes both tables still hold exactly the same rows,
+-- also when read by a new backend (fresh relcache and catalog state)
+\c -
+SET TimeZone = 'UTC';
 SELECT count(*) FROM ty_seg;
 SELECT count(*) FROM ty_heap;
 SELECT id FROM (SELECT id, s::text AS r FROM ty_seg s

@@ -261,7 +261,25 @@ options_relid(const char *name)
 	return get_relname_relid(name, nsp);
 }
 
-/* Read the stored options of relid into opts; false if there are none. */
+/*
+ * Table rewrites (ALTER TABLE ... TYPE, ADD COLUMN with a volatile
+ * default) fill a transient table named pg_temp_<oid of the table> that
+ * then swaps files with the table: it takes that table's options.
+ */
+static Oid
+options_owner(Relation rel)
+{
+	const char *name = RelationGetRelationName(rel);
+	unsigned int target;
+	int			consumed = 0;
+
+	if (sscanf(name, "pg_temp_%u%n", &target, &consumed) == 1 &&
+		name[consumed] == '\0')
+		return (Oid) target;
+	return RelationGetRelid(rel);
+}
+
+/* Read the stored options of a table into opts; false if there are none. */
 static bool
 read_stored(Relation rel, SegTableOptions *opts)
 {
@@ -278,7 +296,7 @@ read_stored(Relation rel, SegTableOptions *opts)
 
 	options_rel = table_open(table_oid, AccessShareLock);
 	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(RelationGetRelid(rel)));
+				ObjectIdGetDatum(options_owner(rel)));
 	scan = systable_beginscan(options_rel, index_oid, true, NULL, 1, &key);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
