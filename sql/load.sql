@@ -139,3 +139,37 @@ SELECT oid AS dropme_oid FROM pg_database WHERE datname = current_database() \gs
 \c contrib_regression
 DROP DATABASE segstore_dropme;
 SELECT count(*) FROM pg_ls_dir('pg_segstore') d WHERE d = :'dropme_oid';
+
+SET TimeZone = 'UTC';
+-- parallel sequential scans hand whole segments to the workers
+CREATE TABLE par (ts timestamptz, v int) USING segstore WITH (segstore.segment_interval = '1 hour');
+INSERT INTO par SELECT '2024-01-01'::timestamptz + g * interval '1 second', g
+FROM generate_series(1, 50000) g;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN (COSTS OFF) SELECT count(*), sum(v) FROM par;
+SELECT count(*), sum(v), count(DISTINCT ctid) FROM par;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+SELECT count(*), sum(v) FROM par;
+
+-- rewrites keep the rows and the options
+CREATE TABLE rw (id int, ts timestamptz, v int) USING segstore
+  WITH (segstore.segment_interval = '1 hour', segstore.time_column = 'ts');
+INSERT INTO rw SELECT g, '2024-01-01'::timestamptz + g * interval '20 min', g
+FROM generate_series(1, 9) g;
+ALTER TABLE rw ADD COLUMN r float8 DEFAULT random();
+ALTER TABLE rw ALTER COLUMN v TYPE bigint;
+SELECT id, ts, v, r IS NOT NULL AS has_r FROM rw ORDER BY id;
+SELECT * FROM segstore.tables WHERE table_name = 'rw'::regclass;
+SELECT segment_id, bucket_start, row_count FROM segstore.segments
+WHERE table_name = 'rw'::regclass ORDER BY segment_id;
+ALTER TABLE rw SET ACCESS METHOD heap;
+SELECT count(*), sum(v) FROM rw;
+ALTER TABLE rw SET ACCESS METHOD segstore;
+SELECT count(*), sum(v) FROM rw;
+SELECT * FROM segstore.tables WHERE table_name = 'rw'::regclass;
