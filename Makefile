@@ -25,7 +25,7 @@ SHLIB_LINK = -lmsgpackc -lzstd
 
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
-REGRESS = load options mvcc bad_input
+REGRESS = load options mvcc types bad_input
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
 ISOLATION = insert_interleave
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \

@@ -2,7 +2,9 @@
 -- Bad input and operations not built yet: clear errors, never a crash,
 -- and the table stays usable afterwards.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS segstore;
+RESET client_min_messages;
 SET TimeZone = 'UTC';
 CREATE TABLE b (ts timestamptz, id int, note text) USING segstore;
 INSERT INTO b VALUES ('2024-01-01', 1, 'kept');

@@ -1,4 +1,6 @@
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS segstore;
+RESET client_min_messages;
 SET TimeZone='UTC';
 --
 -- MVCC of inserts: a segstore table "s" and a heap table "h" receive the

@@ -1,7 +1,9 @@
 --
 -- Table options: WITH (segstore.*), ALTER TABLE SET/RESET, set_options().
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS segstore;
+RESET client_min_messages;
 SET TimeZone = 'UTC';
 \set VERBOSITY terse
 

@@ -131,7 +131,7 @@ sbuffer_write(void *data, const char *buf, size_t len)
 	{
 		size_t		nsize = Max(sbuf->alloc * 2, sbuf->size + len + 1024);
 
-		/* palloc'd in the caller's long-lived context; see SegRowEncode */
+		/* repalloc keeps the buffer in the context that owns it */
 		sbuf->data = sbuf->data ? repalloc_huge(sbuf->data, nsize) :
 			palloc_extended(nsize, MCXT_ALLOC_HUGE);
 		sbuf->alloc = nsize;
@@ -175,9 +175,11 @@ encode_ext(msgpack_packer *pk, Form_pg_attribute att, Datum value)
 }
 
 /*
- * Append the MessagePack encoding of one row to "out" (whose data must be
- * palloc'd or NULL; it grows with repalloc).  Detoasting may allocate in
- * CurrentMemoryContext: call in a per-tuple context.
+ * Append the MessagePack encoding of one row to "out", whose data must be
+ * palloc'd in a context that lives as long as the buffer (it grows with
+ * repalloc, which keeps that context) or NULL (then it is allocated in
+ * CurrentMemoryContext).  Detoasting allocates in CurrentMemoryContext:
+ * call in a per-tuple context and give a buffer allocated elsewhere.
  */
 void
 SegRowEncode(const SegRowLayout *layout, TupleDesc tupdesc,

@@ -431,6 +431,12 @@ insert_one(Relation rel, const SegTableOptions *opts, TupleTableSlot *slot,
 		insert_context = AllocSetContextCreate(TopMemoryContext,
 											   "segstore insert",
 											   ALLOCSET_DEFAULT_SIZES);
+	/* the encode buffer outlives the per-row context; repalloc keeps it there */
+	if (encode_buffer.data == NULL)
+	{
+		encode_buffer.data = MemoryContextAlloc(TopMemoryContext, 8192);
+		encode_buffer.alloc = 8192;
+	}
 	oldcxt = MemoryContextSwitchTo(insert_context);
 	encode_buffer.size = 0;
 	SegRowEncode(opts->layout, tupdesc, slot->tts_values, slot->tts_isnull,
