@@ -72,6 +72,7 @@ struct SegWriter
 
 struct SegActiveReader
 {
+	MemoryContext context;		/* where the reader and its buffer live */
 	File		file;
 	char		path[MAXPGPATH];
 	SegActiveHeader header;
@@ -605,8 +606,8 @@ reader_read(SegActiveReader *r, char *dst, size_t len, uint64 offset)
 }
 
 /*
- * Open an active segment for reading up to its current size.  The file
- * must exist.  A file shorter than its header (a crash during creation)
+ * Open an active segment for reading up to its current size.  The reader
+ * and its buffers live in CurrentMemoryContext.  The file must exist.  A file shorter than its header (a crash during creation)
  * reads as empty.
  */
 SegActiveReader *
@@ -616,6 +617,7 @@ SegActiveReaderOpen(const char *path)
 	char		hbytes[SEG_ACTIVE_HEADER_SIZE];
 	const char *problem;
 
+	r->context = CurrentMemoryContext;
 	strlcpy(r->path, path, MAXPGPATH);
 	r->file = PathNameOpenFile(path, O_RDONLY | PG_BINARY);
 	if (r->file < 0)
@@ -653,7 +655,7 @@ reader_fill(SegActiveReader *r, size_t need)
 
 	if (need > r->buf_cap)
 	{
-		char	   *nbuf = palloc_extended(need, MCXT_ALLOC_HUGE);
+		char	   *nbuf = MemoryContextAllocHuge(r->context, need);
 
 		memcpy(nbuf, r->buf + r->pos, keep);
 		pfree(r->buf);

@@ -60,6 +60,7 @@ static List *pending_defs = NIL;
 static bool pending_active = false;
 static Oid	pending_relid = InvalidOid;
 static MemoryContext pending_context = NULL;
+static SegTableOptions *pending_effective = NULL;	/* in pending_context */
 
 /* ---- time values and buckets ---- */
 
@@ -351,20 +352,25 @@ SegOptionsGet(Relation rel)
 	Size		layout_size;
 	MemoryContext oldcxt;
 
+	bool		pending = pending_active && RelationGetRelid(rel) == pending_relid;
+
 	if (rel->rd_amcache != NULL)
 		return (const SegTableOptions *) rel->rd_amcache;
+	if (pending && pending_effective != NULL)
+		return pending_effective;
 
 	if (!read_stored(rel, &opts))
 	{
 		set_defaults(rel, &opts);
-		if (pending_active && RelationGetRelid(rel) == pending_relid)
+		if (pending)
 			SegOptionsApply(rel, &opts, pending_defs);
 	}
 
 	layout = SegRowLayoutCreate(RelationGetDescr(rel));
 	layout_size = offsetof(SegRowLayout, kinds) + Max(layout->natts, 1);
 
-	oldcxt = MemoryContextSwitchTo(CacheMemoryContext);
+	/* options not stored yet live until the end of the CREATE statement */
+	oldcxt = MemoryContextSwitchTo(pending ? pending_context : CacheMemoryContext);
 	cached = palloc(MAXALIGN(sizeof(SegTableOptions)) + layout_size);
 	MemoryContextSwitchTo(oldcxt);
 	*cached = opts;
@@ -372,10 +378,10 @@ SegOptionsGet(Relation rel)
 	memcpy(cached->layout, layout, layout_size);
 	pfree(layout);
 
-	/* don't cache options that are not stored yet */
-	if (pending_active && RelationGetRelid(rel) == pending_relid)
-		return cached;
-	rel->rd_amcache = cached;
+	if (pending)
+		pending_effective = cached;
+	else
+		rel->rd_amcache = cached;
 	return cached;
 }
 
@@ -484,6 +490,7 @@ SegOptionsBeginCreate(List *defs)
 												ALLOCSET_SMALL_SIZES);
 	MemoryContextReset(pending_context);
 	pending_defs = NIL;
+	pending_effective = NULL;
 	if (defs != NIL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(pending_context);
@@ -512,6 +519,7 @@ SegOptionsEndCreate(List **defs)
 	*defs = pending_defs;
 	pending_active = false;
 	pending_relid = InvalidOid;
+	pending_effective = NULL;
 	return relid;
 }
 
@@ -521,6 +529,7 @@ SegOptionsAbortCreate(void)
 	pending_active = false;
 	pending_relid = InvalidOid;
 	pending_defs = NIL;
+	pending_effective = NULL;
 	if (pending_context != NULL)
 		MemoryContextReset(pending_context);
 }
