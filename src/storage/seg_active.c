@@ -23,6 +23,16 @@
  *	  (skipped when synchronous_commit is off).  A failed write truncates
  *	  the file back to its last complete record before raising the error.
  *
+ *	  Transaction ids must never be reused for another transaction while a
+ *	  file holds rows carrying them.  PostgreSQL rebuilds its next-xid
+ *	  counter after a crash from WAL, so an xid that appears in no WAL
+ *	  record could be handed out again, and rows of the crashed transaction
+ *	  would become visible when the new one commits.  So before the first
+ *	  row of a (sub)transaction id is appended, a small WAL record carrying
+ *	  that xid is inserted, and WAL is flushed up to it before any buffer
+ *	  holding such rows reaches a file (recovery advances the counter past
+ *	  the xid of every record it replays).
+ *
  *	  Before a segment found on disk is appended to, its torn tail (left
  *	  by a crash) is cut off and it continues in a fresh row-number chunk,
  *	  so row numbers of lost records are never handed out again.
@@ -36,7 +46,9 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "miscadmin.h"
+#include "replication/message.h"
 #include "pgstat.h"
 #include "storage/fd.h"
 #include "storage/proc.h"
@@ -90,6 +102,10 @@ static HTAB *writers = NULL;
 static SegWriter *last_writer = NULL;
 static bool wrote_rows = false;
 
+/* the newest xid of this transaction made durable in WAL, see file header */
+static TransactionId logged_xid = InvalidTransactionId;
+static XLogRecPtr logged_xid_lsn = InvalidXLogRecPtr;
+
 static void
 ensure_writers(void)
 {
@@ -108,10 +124,29 @@ ensure_writers(void)
 						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
+/*
+ * Make sure WAL carries "xid" (the current subtransaction's id) before rows
+ * with it are appended.  Insert-only: the flush happens in write_or_error.
+ */
+static void
+log_xid(TransactionId xid)
+{
+	if (TransactionIdIsValid(logged_xid) &&
+		!TransactionIdFollows(xid, logged_xid))
+		return;
+	Assert(xid == GetCurrentTransactionIdIfAny());
+	logged_xid_lsn = LogLogicalMessage("segstore", "", 0, true);
+	logged_xid = xid;
+}
+
 static void
 write_or_error(SegWriter *w, const char *data, size_t len)
 {
 	int			written;
+
+	/* no row may reach the file before WAL knows its xid */
+	if (!XLogRecPtrIsInvalid(logged_xid_lsn))
+		XLogFlush(logged_xid_lsn);
 
 	errno = 0;
 	written = FileWrite(w->file, (char *) data, len, w->file_size,
@@ -461,6 +496,8 @@ SegActiveAppend(SegWriter *w, TransactionId xid, CommandId cid,
 	if (w->next_row >= w->chunk_end)
 		take_chunk(w);
 
+	log_xid(xid);
+
 	hdr.payload_len = payload_len;
 	hdr.row_number = w->next_row;
 	hdr.xmin = xid;
@@ -576,6 +613,8 @@ SegActiveAtEOXact(void)
 
 	last_writer = NULL;
 	wrote_rows = false;
+	logged_xid = InvalidTransactionId;
+	logged_xid_lsn = InvalidXLogRecPtr;
 	if (writers == NULL)
 		return;
 	hash_seq_init(&status, writers);
