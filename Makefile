@@ -5,6 +5,7 @@ OBJS = \
 	src/segstore.o \
 	src/format/seg_record.o \
 	src/format/seg_row.o \
+	src/format/seg_sealed.o \
 	src/storage/seg_active.o \
 	src/storage/seg_files.o \
 	src/storage/seg_shmem.o \

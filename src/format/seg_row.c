@@ -385,35 +385,26 @@ decode_native(const msgpack_object *o, Form_pg_attribute att, SegValueKind kind,
 }
 
 /*
- * Decode the row in data[0..len) into values/isnull (tupdesc->natts each).
- * Returns false if the bytes are not one MessagePack array; the caller
- * reports the corruption with the file's name.  By-reference values point
- * into decoder->buf and stay valid until the next call.
+ * Decode one row array (as unpacked by msgpack) into values/isnull
+ * (tupdesc->natts each).  By-reference values point into decoder->buf
+ * and stay valid until the next call.
  */
-bool
-SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
-			 TupleDesc tupdesc,
-			 const char *data, size_t len, Datum *values, bool *isnull)
+void
+SegRowDecodeObject(SegRowDecoder *decoder, const SegRowLayout *layout,
+				   TupleDesc tupdesc, const msgpack_object *row,
+				   Datum *values, bool *isnull)
 {
-	msgpack_object row;
-	size_t		off = 0;
 	Size		need;
 	Size		buf_off = 0;
-	uint32		nstored;
+	uint32		nstored = row->via.array.size;
 
-	msgpack_zone_clear(&decoder->zone);
-	if (msgpack_unpack(data, len, &off, &decoder->zone, &row) != MSGPACK_UNPACK_SUCCESS ||
-		row.type != MSGPACK_OBJECT_ARRAY)
-		return false;
-
-	need = row_buffer_need(&row);
+	need = row_buffer_need(row);
 	if (need > decoder->buf_size)
 	{
 		decoder->buf_size = Max(need, decoder->buf_size * 2);
 		decoder->buf = repalloc_huge(decoder->buf, decoder->buf_size);
 	}
 
-	nstored = row.via.array.size;
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
@@ -436,16 +427,37 @@ SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
 			continue;
 		}
 
-		if (att->attisdropped || row.via.array.ptr[i].type == MSGPACK_OBJECT_NIL)
+		if (att->attisdropped || row->via.array.ptr[i].type == MSGPACK_OBJECT_NIL)
 		{
 			values[i] = (Datum) 0;
 			isnull[i] = true;
 			continue;
 		}
-		values[i] = decode_native(&row.via.array.ptr[i], att,
+		values[i] = decode_native(&row->via.array.ptr[i], att,
 								  (SegValueKind) layout->kinds[i],
 								  decoder->buf, &buf_off);
 		isnull[i] = false;
 	}
+}
+
+/*
+ * Decode the row in data[0..len) into values/isnull (tupdesc->natts each).
+ * Returns false if the bytes are not one MessagePack array; the caller
+ * reports the corruption with the file's name.  By-reference values point
+ * into decoder->buf and stay valid until the next call.
+ */
+bool
+SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
+			 TupleDesc tupdesc, const char *data, size_t len,
+			 Datum *values, bool *isnull)
+{
+	msgpack_object row;
+	size_t		off = 0;
+
+	msgpack_zone_clear(&decoder->zone);
+	if (msgpack_unpack(data, len, &off, &decoder->zone, &row) != MSGPACK_UNPACK_SUCCESS ||
+		row.type != MSGPACK_OBJECT_ARRAY)
+		return false;
+	SegRowDecodeObject(decoder, layout, tupdesc, &row, values, isnull);
 	return true;
 }

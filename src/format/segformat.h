@@ -91,9 +91,105 @@ extern void SegRowEncode(const SegRowLayout *layout, TupleDesc tupdesc,
 						 msgpack_sbuffer *out);
 extern void SegRowDecoderInit(SegRowDecoder *decoder);
 extern void SegRowDecoderFree(SegRowDecoder *decoder);
+extern void SegRowDecodeObject(SegRowDecoder *decoder,
+							   const SegRowLayout *layout, TupleDesc tupdesc,
+							   const msgpack_object *row,
+							   Datum *values, bool *isnull);
 extern bool SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
 						 TupleDesc tupdesc,
 						 const char *data, size_t len,
 						 Datum *values, bool *isnull);
+
+/* ---- seg_sealed.c: sealed segment file layout ---- */
+
+#define SEG_SEALED_MAGIC		0x31534753	/* "SGS1" */
+#define SEG_SEALED_FOOTER_MAGIC	0x46534753	/* "SGSF" */
+#define SEG_SEALED_VERSION		1
+#define SEG_CODEC_ZSTD			1
+
+typedef struct SegSealedHeader
+{
+	uint16		version;
+	uint16		header_size;	/* computed by SegSealedHeaderEncode */
+	uint32		segment_id;
+	Oid			time_type;
+	int64		bucket_start;
+	int64		bucket_end;
+	int64		sealed_at;
+	uint8		codec;
+	int8		level;
+	uint16		natts;
+	uint32		block_size;		/* target raw bytes of row data per block */
+	uint64		row_count;
+	int16		time_attnum;
+} SegSealedHeader;
+
+/* One entry of the block index. */
+typedef struct SegSealedBlockInfo
+{
+	uint64		first_row;
+	uint64		last_row;
+	uint64		offset;
+	uint32		compressed_size;
+	uint32		raw_size;
+	uint32		nrows;
+	pg_crc32c	crc;
+	int64		min_time;
+	int64		max_time;
+} SegSealedBlockInfo;
+
+/* A sealed file opened for reading over a byte range the caller owns. */
+typedef struct SegSealedFile
+{
+	const char *data;
+	size_t		size;
+	SegSealedHeader header;
+	const char *schema;			/* natts entries, see SegSealedAttribute */
+	uint32		nblocks;
+	SegSealedBlockInfo *index;
+} SegSealedFile;
+
+/* One decompressed block; reused from block to block. */
+typedef struct SegSealedBlock
+{
+	struct ZSTD_DCtx_s *dctx;
+	msgpack_zone zone;
+	char	   *raw;
+	size_t		raw_cap;
+	uint32		nrows;
+	uint32		cap;
+	uint64	   *rows;			/* row numbers */
+	int64	   *times;			/* time values */
+	const msgpack_object *xmins;
+	const msgpack_object *cmins;
+	const msgpack_object *row_objects;	/* each a row array */
+} SegSealedBlock;
+
+typedef struct SegSealedBuilder SegSealedBuilder;
+typedef void (*SegSealedWriteFn) (void *arg, const char *data, size_t len);
+
+extern SegSealedBuilder *SegSealedBuilderCreate(const SegSealedHeader *header,
+												const uint32 *att_types,
+												const int16 *att_lens,
+												SegSealedWriteFn write,
+												void *write_arg);
+extern void SegSealedHeaderEncode(SegSealedHeader *hdr, const uint32 *att_types,
+								  const int16 *att_lens, char *out);
+extern void SegSealedBuilderAddRow(SegSealedBuilder *b, uint64 row_number,
+								   TransactionId xmin, CommandId cmin,
+								   int64 time_value, const char *payload,
+								   uint32 payload_len);
+extern const SegSealedHeader *SegSealedBuilderFinish(SegSealedBuilder *b,
+													 uint64 *file_size,
+													 uint64 *raw_bytes);
+extern bool SegSealedOpen(const char *data, size_t size, SegSealedFile *f,
+						  const char **problem);
+extern void SegSealedAttribute(const SegSealedFile *f, int attnum,
+							   uint32 *type, int16 *len);
+extern void SegSealedBlockInit(SegSealedBlock *blk);
+extern void SegSealedBlockFree(SegSealedBlock *blk);
+extern bool SegSealedDecodeBlock(const SegSealedFile *f, uint32 block,
+								 SegSealedBlock *blk, const char **problem,
+								 pg_crc32c *actual_crc);
 
 #endif							/* SEGFORMAT_H */
