@@ -8,6 +8,9 @@ OBJS = \
 	src/format/seg_sealed.o \
 	src/storage/seg_active.o \
 	src/storage/seg_files.o \
+	src/storage/seg_manifest.o \
+	src/storage/seg_seal.o \
+	src/storage/seg_sealed_io.o \
 	src/storage/seg_shmem.o \
 	src/tableam/segam_ddl.o \
 	src/tableam/segam_handler.o \

@@ -17,14 +17,36 @@ CREATE TABLE segstore.table_options (
     relid oid PRIMARY KEY,
     time_attnum int2 NOT NULL,          -- 0: partitioned by ingest time
     segment_interval interval NOT NULL,
-    max_segment_size bigint NOT NULL
+    max_segment_size bigint NOT NULL,
+    seal_after interval NOT NULL,
+    compression_level int2 NOT NULL,
+    block_size int4 NOT NULL
+) USING heap;
+
+-- The manifest of sealed segments (see src/storage/seg_manifest.c): one row
+-- per sealed segment, inserted by the sealing transaction.
+CREATE TABLE segstore.sealed_segments (
+    relfilenode oid NOT NULL,
+    segment_id bigint NOT NULL,
+    bucket_start timestamptz NOT NULL,
+    bucket_end timestamptz NOT NULL,
+    min_time timestamptz,
+    max_time timestamptz,
+    row_count bigint NOT NULL,
+    raw_bytes bigint NOT NULL,
+    bytes bigint NOT NULL,
+    quarantined bool NOT NULL DEFAULT false,
+    PRIMARY KEY (relfilenode, segment_id)
 ) USING heap;
 
 CREATE FUNCTION segstore.set_options(
     tbl regclass,
     time_column text DEFAULT NULL,
     segment_interval interval DEFAULT NULL,
-    max_segment_size text DEFAULT NULL)
+    max_segment_size text DEFAULT NULL,
+    seal_after interval DEFAULT NULL,
+    compression_level int DEFAULT NULL,
+    block_size text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'segstore_set_options'
 LANGUAGE C;
@@ -38,6 +60,7 @@ CREATE FUNCTION segstore.table_segments(
     OUT min_time timestamptz,
     OUT max_time timestamptz,
     OUT row_count bigint,
+    OUT raw_bytes bigint,
     OUT bytes bigint,
     OUT file text)
 RETURNS SETOF record
@@ -56,13 +79,39 @@ SELECT c.oid::regclass AS table_name,
        CASE WHEN coalesce(o.time_attnum, 0) = 0 THEN NULL
             ELSE a.attname END AS time_column,
        coalesce(o.segment_interval, interval '1 day') AS segment_interval,
-       coalesce(o.max_segment_size, 256 * 1024 * 1024) AS max_segment_size
+       coalesce(o.max_segment_size, 256 * 1024 * 1024) AS max_segment_size,
+       coalesce(o.seal_after, interval '1 hour') AS seal_after,
+       coalesce(o.compression_level, 6) AS compression_level,
+       coalesce(o.block_size, 256 * 1024) AS block_size
 FROM pg_catalog.pg_class c
 LEFT JOIN segstore.table_options o ON o.relid = c.oid
 LEFT JOIN pg_catalog.pg_attribute a
        ON a.attrelid = c.oid AND a.attnum = o.time_attnum
 WHERE c.relam = (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'segstore')
   AND c.relkind IN ('r', 'm');
+
+CREATE FUNCTION segstore.seal(
+    tbl regclass,
+    older_than interval DEFAULT NULL,
+    OUT segment_id bigint,
+    OUT row_count bigint,
+    OUT raw_bytes bigint,
+    OUT bytes bigint,
+    OUT milliseconds float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'segstore_seal'
+LANGUAGE C CALLED ON NULL INPUT;
+
+CREATE FUNCTION segstore.run_maintenance(
+    OUT table_name regclass,
+    OUT segment_id bigint,
+    OUT action text,
+    OUT row_count bigint,
+    OUT bytes bigint,
+    OUT milliseconds float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'segstore_run_maintenance'
+LANGUAGE C;
 
 GRANT USAGE ON SCHEMA segstore TO PUBLIC;
 GRANT SELECT ON segstore.segments, segstore.tables TO PUBLIC;

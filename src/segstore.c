@@ -29,6 +29,7 @@
 PG_MODULE_MAGIC;
 
 int			segstore_max_tables = 1024;
+char	   *segstore_seal_pause_at = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -68,13 +69,13 @@ segstore_xact_callback(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-			SegActiveAtEOXact();
+			SegActiveAtEOXact(true);
 			SegFilesAtEOXact(true);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			SegActiveAtEOXact();
+			SegActiveAtEOXact(false);
 			SegFilesAtEOXact(false);
 			break;
 	}
@@ -106,6 +107,13 @@ _PG_init(void)
 							1024, 16, 1000000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("segstore.seal_pause_at",
+							   "Debugging aid for crash tests: a seal waits at this step.",
+							   "Steps: partial, written, renamed, manifest. Empty: never wait.",
+							   &segstore_seal_pause_at,
+							   "",
+							   PGC_SUSET, GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
 	MarkGUCPrefixReserved("segstore");
 
 	prev_shmem_request_hook = shmem_request_hook;

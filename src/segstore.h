@@ -9,10 +9,10 @@
 #define SEGSTORE_H
 
 #define SEGSTORE_AM_NAME		"segstore"
-#define SEGSTORE_AM_NAME_LITERAL SEGSTORE_AM_NAME
 #define SEGSTORE_SCHEMA_NAME	"segstore"
 
 /* GUCs, defined in segstore.c */
 extern int	segstore_max_tables;
+extern char *segstore_seal_pause_at;
 
 #endif							/* SEGSTORE_H */

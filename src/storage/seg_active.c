@@ -45,6 +45,8 @@
  */
 #include "postgres.h"
 
+#include <sys/stat.h>
+
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "miscadmin.h"
@@ -101,6 +103,16 @@ static MemoryContext writer_context = NULL;
 static HTAB *writers = NULL;
 static SegWriter *last_writer = NULL;
 static bool wrote_rows = false;
+
+/* segments claimed by this transaction to seal them: (relfilenode, slot) */
+typedef struct SegSealClaim
+{
+	Oid			relfilenode;
+	int			slot;
+	uint32		segment_id;
+} SegSealClaim;
+
+static List *seal_claims = NIL;	/* in writer_context */
 
 /* the newest xid of this transaction made durable in WAL, see file header */
 static TransactionId logged_xid = InvalidTransactionId;
@@ -295,8 +307,16 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 		files = SegFilesListSegments(state->dbid, state->relfilenode, &n);
 		for (int i = n - 1; i >= 0 && found_id == 0; i--)
 		{
+			char		sealed_path[MAXPGPATH];
+			struct stat st;
+
 			if (files[i].bucket != target->bucket ||
 				segment_in_slots(state, files[i].segment_id))
+				continue;
+			/* sealed (or being sealed): never appended to again */
+			SegSealedPath(state->dbid, state->relfilenode, files[i].segment_id,
+						  files[i].bucket, sealed_path);
+			if (stat(sealed_path, &st) == 0)
 				continue;
 			if (SegActiveRepairTail(files[i].path) < target->max_segment_size)
 			{
@@ -601,28 +621,122 @@ SegActivePreCommit(void)
 }
 
 /*
- * End of transaction (commit or abort): give every claimed segment back
- * and forget the writers.  Unflushed rows of an aborted transaction are
- * dropped; they could never be visible.  Does not raise errors.
+ * Claim an active segment so that it can be sealed: false if a
+ * transaction (this one included) is appending to it.  The claim ends
+ * with the transaction; if it commits the segment is never claimed again.
+ */
+bool
+SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id, int64 bucket)
+{
+	SegTableState *state = SegShmemLockTable(MyDatabaseId, relfilenode);
+	int			idx = -1;
+	bool		claimed = false;
+
+	PG_TRY();
+	{
+		for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+			if (state->slots[i].segment_id == segment_id)
+				idx = i;
+		if (idx >= 0 && state->slots[idx].owner_procno >= 0)
+			idx = -1;			/* busy */
+		else
+		{
+			if (idx < 0)
+			{
+				idx = free_slot(state);
+				state->slots[idx].segment_id = segment_id;
+				state->slots[idx].bucket = bucket;
+				state->slots[idx].next_row = 0;
+				state->slots[idx].chunk_end = 0;
+			}
+			state->slots[idx].owner_procno = MyProc->pgprocno;
+			state->slots[idx].last_used = ++state->use_counter;
+			claimed = true;
+		}
+	}
+	PG_FINALLY();
+	{
+		SegShmemUnlockTable(state);
+	}
+	PG_END_TRY();
+
+	if (claimed)
+	{
+		MemoryContext old;
+		SegSealClaim *c;
+
+		ensure_writers();
+		old = MemoryContextSwitchTo(writer_context);
+		c = palloc(sizeof(SegSealClaim));
+		c->relfilenode = relfilenode;
+		c->slot = idx;
+		c->segment_id = segment_id;
+		seal_claims = lappend(seal_claims, c);
+		MemoryContextSwitchTo(old);
+	}
+	return claimed;
+}
+
+/* Is a transaction appending to (or sealing) this segment right now? */
+bool
+SegActiveSegmentClaimed(Oid relfilenode, uint32 segment_id)
+{
+	SegTableState *state = SegShmemLockTable(MyDatabaseId, relfilenode);
+	bool		claimed = false;
+
+	for (int i = 0; i < SEG_MAX_ACTIVE_SLOTS; i++)
+		if (state->slots[i].segment_id == segment_id &&
+			state->slots[i].owner_procno >= 0)
+			claimed = true;
+	SegShmemUnlockTable(state);
+	return claimed;
+}
+
+/*
+ * End of transaction: give every claimed segment back and forget the
+ * writers.  Unflushed rows of an aborted transaction are dropped; they
+ * could never be visible.  Segments this transaction sealed are retired
+ * if it committed.  Does not raise errors.
  */
 void
-SegActiveAtEOXact(void)
+SegActiveAtEOXact(bool is_commit)
 {
 	HASH_SEQ_STATUS status;
 	SegWriter  *w;
+	ListCell   *lc;
 
 	last_writer = NULL;
 	wrote_rows = false;
 	logged_xid = InvalidTransactionId;
 	logged_xid_lsn = InvalidXLogRecPtr;
-	if (writers == NULL)
-		return;
-	hash_seq_init(&status, writers);
-	while ((w = hash_seq_search(&status)) != NULL)
-		if (w->slot >= 0)
-			release_writer(w);
+
+	foreach(lc, seal_claims)
+	{
+		SegSealClaim *c = lfirst(lc);
+		SegTableState *state = SegShmemLockTable(MyDatabaseId, c->relfilenode);
+		SegActiveSlot *slot = &state->slots[c->slot];
+
+		if (slot->segment_id == c->segment_id &&
+			slot->owner_procno == MyProc->pgprocno)
+		{
+			slot->owner_procno = -1;
+			if (is_commit)
+				slot->segment_id = 0;
+		}
+		SegShmemUnlockTable(state);
+	}
+	seal_claims = NIL;
+
+	if (writers != NULL)
+	{
+		hash_seq_init(&status, writers);
+		while ((w = hash_seq_search(&status)) != NULL)
+			if (w->slot >= 0)
+				release_writer(w);
+	}
 	writers = NULL;
-	MemoryContextReset(writer_context);
+	if (writer_context != NULL)
+		MemoryContextReset(writer_context);
 }
 
 /* ---- reading ---- */

@@ -37,12 +37,15 @@ typedef struct SegPendingDelete
 {
 	Oid			dbid;
 	Oid			relfilenode;	/* InvalidOid: the whole database */
+	char	   *path;			/* set: remove just this file */
 	bool		at_commit;		/* remove at commit (else at abort) */
 	int			nest_level;
 	struct SegPendingDelete *next;
 } SegPendingDelete;
 
 static SegPendingDelete *pending_deletes = NULL;
+
+static void remove_dir_now(Oid dbid, Oid relfilenode);
 
 void
 SegFilesTableDir(Oid dbid, Oid relfilenode, char *path)
@@ -154,46 +157,68 @@ SegFilesListSegments(Oid dbid, Oid relfilenode, int *nfiles)
 	return files;
 }
 
-/* Bytes of all segment files of a relfilenode (for size estimates). */
+/* Bytes of all files of a relfilenode, active and sealed (for size estimates). */
 uint64
 SegFilesTotalBytes(Oid dbid, Oid relfilenode)
 {
-	int			n;
-	SegSegmentFile *files = SegFilesListSegments(dbid, relfilenode, &n);
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
 	uint64		total = 0;
 
-	for (int i = 0; i < n; i++)
+	SegFilesTableDir(dbid, relfilenode, dir);
+	d = AllocateDir(dir);
+	if (d == NULL && errno == ENOENT)
+		return 0;
+	while ((de = ReadDir(d, dir)) != NULL)
 	{
+		char		path[MAXPGPATH];
 		struct stat st;
 
-		if (stat(files[i].path, &st) == 0)
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			total += st.st_size;
 	}
-	pfree(files);
+	FreeDir(d);
 	return total;
 }
 
 /*
- * Remove every segment file of a relfilenode, keeping the directory and
- * its chunk log (row numbers must never be handed out twice).  For the
- * non-transactional truncate of a table created in this transaction.
+ * Remove every segment file (active and sealed) of a relfilenode, keeping
+ * the directory and its chunk log (row numbers must never be handed out
+ * twice).  For the non-transactional truncate of a table created in this
+ * transaction.
  */
 void
 SegFilesRemoveSegments(Oid dbid, Oid relfilenode)
 {
 	char		dir[MAXPGPATH];
-	int			n;
-	SegSegmentFile *files = SegFilesListSegments(dbid, relfilenode, &n);
+	DIR		   *d;
+	struct dirent *de;
+	bool		removed = false;
 
-	for (int i = 0; i < n; i++)
-		if (unlink(files[i].path) < 0 && errno != ENOENT)
+	SegFilesTableDir(dbid, relfilenode, dir);
+	d = AllocateDir(dir);
+	if (d == NULL && errno == ENOENT)
+		return;
+	while ((de = ReadDir(d, dir)) != NULL)
+	{
+		char		path[MAXPGPATH];
+
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "chunks") == 0)
+			continue;
+		snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0 && errno != ENOENT)
 			ereport(ERROR,
 					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", files[i].path)));
-	SegFilesTableDir(dbid, relfilenode, dir);
-	if (n > 0)
+					 errmsg("could not remove file \"%s\": %m", path)));
+		removed = true;
+	}
+	FreeDir(d);
+	if (removed)
 		SegFilesFsyncDir(dir);
-	pfree(files);
 }
 
 /*
@@ -209,10 +234,52 @@ SegFilesScheduleDelete(Oid dbid, Oid relfilenode, bool at_commit)
 	pd = MemoryContextAlloc(TopMemoryContext, sizeof(SegPendingDelete));
 	pd->dbid = dbid;
 	pd->relfilenode = relfilenode;
+	pd->path = NULL;
 	pd->at_commit = at_commit;
 	pd->nest_level = GetCurrentTransactionNestLevel();
 	pd->next = pending_deletes;
 	pending_deletes = pd;
+}
+
+/*
+ * Remember to remove one file when the current transaction commits
+ * (at_commit) or aborts (!at_commit).
+ */
+void
+SegFilesScheduleUnlink(const char *path, bool at_commit)
+{
+	SegPendingDelete *pd;
+
+	pd = MemoryContextAlloc(TopMemoryContext, sizeof(SegPendingDelete));
+	pd->dbid = InvalidOid;
+	pd->relfilenode = InvalidOid;
+	pd->path = MemoryContextStrdup(TopMemoryContext, path);
+	pd->at_commit = at_commit;
+	pd->nest_level = GetCurrentTransactionNestLevel();
+	pd->next = pending_deletes;
+	pending_deletes = pd;
+}
+
+static void
+remove_pending(SegPendingDelete *pd)
+{
+	if (pd->path != NULL)
+	{
+		if (unlink(pd->path) < 0 && errno != ENOENT)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", pd->path)));
+		return;
+	}
+	remove_dir_now(pd->dbid, pd->relfilenode);
+}
+
+static void
+free_pending(SegPendingDelete *pd)
+{
+	if (pd->path)
+		pfree(pd->path);
+	pfree(pd);
 }
 
 /* PREPARE TRANSACTION cannot carry our pending removals; refuse it. */
@@ -266,9 +333,9 @@ SegFilesAtEOXact(bool is_commit)
 
 			/* rmtree complains about a directory that was never made */
 			if (stat(SEG_ROOT_DIR, &st) == 0)
-				remove_dir_now(pd->dbid, pd->relfilenode);
+				remove_pending(pd);
 		}
-		pfree(pd);
+		free_pending(pd);
 		pd = next;
 	}
 }
@@ -301,7 +368,7 @@ SegFilesAtEOSubXact(bool is_commit, SubTransactionId mySubid,
 		}
 		*link = pd->next;
 		if (!pd->at_commit)
-			remove_dir_now(pd->dbid, pd->relfilenode);
-		pfree(pd);
+			remove_pending(pd);
+		free_pending(pd);
 	}
 }

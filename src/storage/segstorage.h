@@ -9,6 +9,7 @@
  *
  *		chunks						log of row-number chunks handed out
  *		<segment id>_<bucket>.act	an active segment (see seg_record.c)
+ *		<segment id>_<bucket>.seal	its sealed replacement (see seg_sealed.c)
  *
  *	  Keyed by relfilenode, so TRUNCATE and rewrites get a fresh directory
  *	  and a rollback keeps the old one (seg_files.c).
@@ -49,6 +50,7 @@ extern SegSegmentFile *SegFilesListSegments(Oid dbid, Oid relfilenode,
 extern uint64 SegFilesTotalBytes(Oid dbid, Oid relfilenode);
 extern void SegFilesRemoveSegments(Oid dbid, Oid relfilenode);
 extern void SegFilesScheduleDelete(Oid dbid, Oid relfilenode, bool at_commit);
+extern void SegFilesScheduleUnlink(const char *path, bool at_commit);
 extern void SegFilesCheckPrepare(void);
 extern void SegFilesAtEOXact(bool is_commit);
 extern void SegFilesAtEOSubXact(bool is_commit, SubTransactionId mySubid,
@@ -116,7 +118,10 @@ extern uint64 SegActiveAppend(SegWriter *writer, TransactionId xid,
 extern void SegActiveFlushRelation(Oid relfilenode);
 extern void SegActiveDiscardRelation(Oid relfilenode);
 extern void SegActivePreCommit(void);
-extern void SegActiveAtEOXact(void);
+extern void SegActiveAtEOXact(bool is_commit);
+extern bool SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id,
+								  int64 bucket);
+extern bool SegActiveSegmentClaimed(Oid relfilenode, uint32 segment_id);
 extern uint64 SegActiveRepairTail(const char *path);
 
 extern SegActiveReader *SegActiveReaderOpen(const char *path);
@@ -125,5 +130,94 @@ extern bool SegActiveReaderNext(SegActiveReader *reader, SegRecordHeader *hdr,
 extern const SegActiveHeader *SegActiveReaderHeader(SegActiveReader *reader);
 extern uint64 SegActiveReaderFileSize(SegActiveReader *reader);
 extern void SegActiveReaderClose(SegActiveReader *reader);
+
+/* ---- seg_manifest.c: the manifest of sealed segments ---- */
+
+typedef struct SegManifestEntry
+{
+	uint32		segment_id;
+	int64		bucket_start;
+	int64		bucket_end;
+	int64		min_time;
+	int64		max_time;
+	int64		row_count;
+	int64		raw_bytes;
+	int64		bytes;
+	bool		quarantined;
+	TransactionId xmin;			/* the sealing transaction */
+} SegManifestEntry;
+
+extern void SegManifestInsert(Oid relfilenode, const SegManifestEntry *e);
+extern SegManifestEntry *SegManifestList(Oid relfilenode, Snapshot snapshot,
+										 int *n);
+extern bool SegManifestActiveFileRemovable(const SegManifestEntry *e);
+extern void SegManifestDeleteAll(Oid relfilenode);
+
+/* ---- seg_sealed_io.c: writing sealed files, reading them via mmap ---- */
+
+typedef struct SegSealedReader SegSealedReader;
+
+/* One row as a sealed reader returns it. */
+typedef struct SegSealedRow
+{
+	uint64		row_number;
+	TransactionId xmin;
+	CommandId	cmin;
+	int64		time_value;
+	const msgpack_object *object;	/* the row array */
+} SegSealedRow;
+
+extern void SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
+						   const SegSealedHeader *header_template,
+						   const uint32 *att_types, const int16 *att_lens,
+						   bool (*keep_row) (const SegRecordHeader *hdr),
+						   SegManifestEntry *result);
+extern SegSealedReader *SegSealedReaderOpen(const char *path);
+extern const SegSealedFile *SegSealedReaderFile(SegSealedReader *r);
+extern void SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block);
+extern bool SegSealedReaderNext(SegSealedReader *r, SegSealedRow *row);
+extern void SegSealedReaderClose(SegSealedReader *r);
+
+/* ---- seg_seal.c: sealing, cleanup, what a scan reads ---- */
+
+/* What SegSealSegments needs to know about the table. */
+typedef struct SegSealParams
+{
+	int64		bucket_end_before;	/* seal buckets ending at or before this */
+	uint64		max_segment_size;	/* and segments at least this big */
+	Oid			time_type;
+	int16		time_attnum;
+	int			natts;
+	const uint32 *att_types;
+	const int16 *att_lens;
+	int			compression_level;
+	uint32		block_size;
+} SegSealParams;
+
+typedef struct SegSealOutcome
+{
+	uint32		segment_id;
+	int64		rows;
+	uint64		raw_bytes;
+	uint64		bytes;
+	double		milliseconds;
+} SegSealOutcome;
+
+/* One segment as a scan sees it. */
+typedef struct SegScanSegment
+{
+	uint32		segment_id;
+	int64		bucket;
+	bool		sealed;
+	bool		quarantined;
+	char		path[MAXPGPATH];
+} SegScanSegment;
+
+extern void SegSealInjectionPoint(const char *step);
+extern void SegSealedPath(Oid dbid, Oid relfilenode, uint32 segment_id,
+						  int64 bucket, char *path);
+extern List *SegSealSegments(Relation rel, const SegSealParams *params);
+extern int	SegSealCleanup(Relation rel);
+extern SegScanSegment *SegSealScanList(Relation rel, Snapshot snapshot, int *n);
 
 #endif							/* SEGSTORAGE_H */

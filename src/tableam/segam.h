@@ -20,6 +20,9 @@
 #define SEG_DEFAULT_MAX_SEGMENT_SIZE	INT64CONST(256 * 1024 * 1024)
 #define SEG_MIN_MAX_SEGMENT_SIZE		INT64CONST(16 * 1024)
 #define SEG_MAX_MAX_SEGMENT_SIZE		(INT64CONST(1024) * 1024 * 1024 * 1024)
+#define SEG_DEFAULT_SEAL_AFTER			INT64CONST(3600000000)	/* 1 hour */
+#define SEG_DEFAULT_COMPRESSION_LEVEL	6
+#define SEG_DEFAULT_BLOCK_SIZE			(256 * 1024)
 
 /* Row number n lives at TID (n / 291, n % 291 + 1), see DESIGN.md 3.3. */
 static inline void
@@ -38,6 +41,9 @@ typedef struct SegTableOptions
 	Oid			time_type;		/* timestamptz, timestamp or date; else 0 */
 	int64		segment_interval;	/* microseconds */
 	int64		max_segment_size;	/* bytes */
+	int64		seal_after;		/* microseconds after the bucket ends */
+	int			compression_level;	/* zstd level of sealed blocks */
+	int			block_size;		/* target raw bytes of a sealed block */
 	SegRowLayout *layout;		/* how each column is written; same chunk */
 } SegTableOptions;
 

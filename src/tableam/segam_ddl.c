@@ -313,6 +313,7 @@ segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			if (cls->relam == am && RELKIND_HAS_TABLE_AM(cls->relkind))
 			{
 				SegFilesScheduleDelete(MyDatabaseId, cls->relfilenode, true);
+				SegManifestDeleteAll(cls->relfilenode);
 				SegOptionsDelete(objectId);
 			}
 			ReleaseSysCache(tuple);

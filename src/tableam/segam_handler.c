@@ -60,11 +60,12 @@ typedef struct SegScanDescData
 {
 	TableScanDescData base;
 	MemoryContext scan_context;
-	SegSegmentFile *segments;
+	SegScanSegment *segments;
 	int			nsegments;
 	int			next_segment;	/* non-parallel scans */
 	int			current_segment;	/* index of the segment being read */
-	SegActiveReader *reader;	/* that segment's reader, or NULL */
+	SegActiveReader *reader;	/* that segment's reader if active */
+	SegSealedReader *sealed_reader; /* that segment's reader if sealed */
 	bool		analyze_started;	/* ANALYZE reads everything at its first block */
 	SegRowLayout *layout;
 	SegRowDecoder decoder;
@@ -72,6 +73,17 @@ typedef struct SegScanDescData
 } SegScanDescData;
 
 typedef SegScanDescData *SegScanDesc;
+
+/* One stored row as the scan's readers return it. */
+typedef struct SegScanRow
+{
+	uint64		row_number;
+	TransactionId xmin;
+	CommandId	cmin;
+	const char *payload;		/* active segments: the encoded row */
+	uint32		payload_len;
+	const msgpack_object *object;	/* sealed segments: the row array */
+} SegScanRow;
 
 static const TableAmRoutine segam_methods;
 
@@ -155,9 +167,7 @@ segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 
 	/* our own buffered rows must be in the files for us to see them */
 	SegActiveFlushRelation(relation->rd_node.relNode);
-	scan->segments = SegFilesListSegments(MyDatabaseId,
-										  relation->rd_node.relNode,
-										  &scan->nsegments);
+	scan->segments = SegSealScanList(relation, snapshot, &scan->nsegments);
 	scan->layout = SegRowLayoutCreate(RelationGetDescr(relation));
 	SegRowDecoderInit(&scan->decoder);
 
@@ -172,6 +182,8 @@ segam_scan_end(TableScanDesc sscan)
 
 	if (scan->reader)
 		SegActiveReaderClose(scan->reader);
+	if (scan->sealed_reader)
+		SegSealedReaderClose(scan->sealed_reader);
 	SegRowDecoderFree(&scan->decoder);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
@@ -186,7 +198,10 @@ segam_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 
 	if (scan->reader)
 		SegActiveReaderClose(scan->reader);
+	if (scan->sealed_reader)
+		SegSealedReaderClose(scan->sealed_reader);
 	scan->reader = NULL;
+	scan->sealed_reader = NULL;
 	scan->next_segment = 0;
 }
 
@@ -210,51 +225,98 @@ open_next_segment(SegScanDesc scan)
 	 * Segments created after another participant listed them come last
 	 * (ids only grow) and hold no rows our shared snapshot can see.
 	 */
-	if (index >= scan->nsegments)
-		return false;
+	for (;;)
+	{
+		if (index >= scan->nsegments)
+			return false;
+		if (!scan->segments[index].quarantined)
+			break;
+		ereport(WARNING,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("skipping quarantined segment file \"%s\"",
+						scan->segments[index].path)));
+		if (scan->base.rs_parallel != NULL)
+			index = (int) pg_atomic_fetch_add_u32(&((SegParallelScanDescData *) scan->base.rs_parallel)->next_segment, 1);
+		else
+			index = scan->next_segment++;
+	}
 
 	oldcxt = MemoryContextSwitchTo(scan->scan_context);
 	scan->current_segment = index;
-	scan->reader = SegActiveReaderOpen(scan->segments[index].path);
+	if (scan->segments[index].sealed)
+		scan->sealed_reader = SegSealedReaderOpen(scan->segments[index].path);
+	else
+		scan->reader = SegActiveReaderOpen(scan->segments[index].path);
 	MemoryContextSwitchTo(oldcxt);
 	return true;
 }
 
-/* Next stored record of the scan, visible or not; false at the end. */
+/* Next stored row of the scan, visible or not; false at the end. */
 static bool
-next_record(SegScanDesc scan, SegRecordHeader *hdr, const char **payload)
+next_record(SegScanDesc scan, SegScanRow *row)
 {
 	for (;;)
 	{
-		if (scan->reader == NULL && !open_next_segment(scan))
+		if (scan->reader == NULL && scan->sealed_reader == NULL &&
+			!open_next_segment(scan))
 			return false;
-		if (SegActiveReaderNext(scan->reader, hdr, payload))
+		if (scan->reader != NULL)
 		{
-			CHECK_FOR_INTERRUPTS();
-			return true;
+			SegRecordHeader hdr;
+
+			if (SegActiveReaderNext(scan->reader, &hdr, &row->payload))
+			{
+				row->row_number = hdr.row_number;
+				row->xmin = hdr.xmin;
+				row->cmin = hdr.cmin;
+				row->payload_len = hdr.payload_len;
+				row->object = NULL;
+				CHECK_FOR_INTERRUPTS();
+				return true;
+			}
+			SegActiveReaderClose(scan->reader);
+			scan->reader = NULL;
 		}
-		SegActiveReaderClose(scan->reader);
-		scan->reader = NULL;
+		else
+		{
+			SegSealedRow srow;
+
+			if (SegSealedReaderNext(scan->sealed_reader, &srow))
+			{
+				row->row_number = srow.row_number;
+				row->xmin = srow.xmin;
+				row->cmin = srow.cmin;
+				row->payload = NULL;
+				row->payload_len = 0;
+				row->object = srow.object;
+				CHECK_FOR_INTERRUPTS();
+				return true;
+			}
+			SegSealedReaderClose(scan->sealed_reader);
+			scan->sealed_reader = NULL;
+		}
 	}
 }
 
-/* Decode a record into the slot as a virtual tuple. */
+/* Decode a stored row into the slot as a virtual tuple. */
 static void
-store_record(SegScanDesc scan, const SegRecordHeader *hdr, const char *payload,
-			 TupleTableSlot *slot)
+store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
 {
 	Relation	rel = scan->base.rs_rd;
 
-	if (!SegRowDecode(&scan->decoder, scan->layout, RelationGetDescr(rel),
-					  payload, hdr->payload_len,
-					  slot->tts_values, slot->tts_isnull))
+	if (row->object != NULL)
+		SegRowDecodeObject(&scan->decoder, scan->layout, RelationGetDescr(rel),
+						   row->object, slot->tts_values, slot->tts_isnull);
+	else if (!SegRowDecode(&scan->decoder, scan->layout, RelationGetDescr(rel),
+						   row->payload, row->payload_len,
+						   slot->tts_values, slot->tts_isnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid row " UINT64_FORMAT " in segment file \"%s\"",
-						hdr->row_number,
+						row->row_number,
 						scan->segments[scan->current_segment].path),
 				 errdetail("The row is not a MessagePack array.")));
-	SegRowNumberToTid(hdr->row_number, &slot->tts_tid);
+	SegRowNumberToTid(row->row_number, &slot->tts_tid);
 	slot->tts_tableOid = RelationGetRelid(rel);
 	ExecStoreVirtualTuple(slot);
 }
@@ -264,19 +326,18 @@ segam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 					   TupleTableSlot *slot)
 {
 	SegScanDesc scan = (SegScanDesc) sscan;
-	SegRecordHeader hdr;
-	const char *payload;
+	SegScanRow row;
 
 	if (direction == BackwardScanDirection)
 		not_supported("scanning backward");
 
 	ExecClearTuple(slot);
-	while (next_record(scan, &hdr, &payload))
+	while (next_record(scan, &row))
 	{
-		if (!SegRowVisible(hdr.xmin, hdr.cmin, scan->base.rs_snapshot,
+		if (!SegRowVisible(row.xmin, row.cmin, scan->base.rs_snapshot,
 						   &scan->visibility))
 			continue;
-		store_record(scan, &hdr, payload, slot);
+		store_record(scan, &row, slot);
 		return true;
 	}
 	return false;
@@ -573,6 +634,7 @@ segam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 	{
 		/* TRUNCATE or a rewrite: the old files go if this commits */
 		SegFilesScheduleDelete(MyDatabaseId, rel->rd_node.relNode, true);
+		SegManifestDeleteAll(rel->rd_node.relNode);
 	}
 	else
 		SegOptionsNoteCreated(RelationGetRelid(rel));
@@ -583,6 +645,7 @@ segam_relation_nontransactional_truncate(Relation rel)
 {
 	/* the table was created in this transaction: drop its rows in place */
 	SegActiveDiscardRelation(rel->rd_node.relNode);
+	SegManifestDeleteAll(rel->rd_node.relNode);
 	SegFilesRemoveSegments(MyDatabaseId, rel->rd_node.relNode);
 	SegShmemForgetTable(MyDatabaseId, rel->rd_node.relNode);
 }
@@ -638,23 +701,22 @@ segam_scan_analyze_next_tuple(TableScanDesc sscan, TransactionId OldestXmin,
 							  TupleTableSlot *slot)
 {
 	SegScanDesc scan = (SegScanDesc) sscan;
-	SegRecordHeader hdr;
-	const char *payload;
+	SegScanRow row;
 
 	ExecClearTuple(slot);
-	while (next_record(scan, &hdr, &payload))
+	while (next_record(scan, &row))
 	{
-		if (TransactionIdIsCurrentTransactionId(hdr.xmin))
+		if (TransactionIdIsCurrentTransactionId(row.xmin))
 			;					/* our own rows count as live, like heap */
-		else if (TransactionIdIsInProgress(hdr.xmin))
+		else if (TransactionIdIsInProgress(row.xmin))
 			continue;
-		else if (!TransactionIdDidCommit(hdr.xmin))
+		else if (!TransactionIdDidCommit(row.xmin))
 		{
 			*deadrows += 1;
 			continue;
 		}
 		*liverows += 1;
-		store_record(scan, &hdr, payload, slot);
+		store_record(scan, &row, slot);
 		return true;
 	}
 	return false;

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * segam_options.c
- *	  Per-table options of segstore tables: time column, segment interval
- *	  and maximum segment size.
+ *	  Per-table options of segstore tables: time column, segment interval,
+ *	  maximum segment size, when to seal, and how sealed blocks are built.
  *
  * NOTES
  *	  PostgreSQL 15 lets table access methods define no reloptions of their
@@ -46,6 +46,7 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -53,7 +54,7 @@
 
 #define OPTIONS_TABLE		"table_options"
 #define OPTIONS_INDEX		"table_options_pkey"
-#define Natts_options		4
+#define Natts_options		7
 
 /* options of the CREATE TABLE [AS] being executed, see file header */
 static List *pending_defs = NIL;
@@ -128,6 +129,9 @@ set_defaults(Relation rel, SegTableOptions *opts)
 	opts->time_type = InvalidOid;
 	opts->segment_interval = SEG_DEFAULT_SEGMENT_INTERVAL;
 	opts->max_segment_size = SEG_DEFAULT_MAX_SEGMENT_SIZE;
+	opts->seal_after = SEG_DEFAULT_SEAL_AFTER;
+	opts->compression_level = SEG_DEFAULT_COMPRESSION_LEVEL;
+	opts->block_size = SEG_DEFAULT_BLOCK_SIZE;
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
@@ -179,6 +183,53 @@ parse_size_option(const char *value)
 				 errmsg("invalid value for segstore option \"max_segment_size\": \"%s\"", value),
 				 errdetail("The size must be between 16kB and 1TB.")));
 	return bytes;
+}
+
+static int64
+parse_seal_after_option(const char *value)
+{
+	Interval   *iv;
+	int64		usecs;
+
+	iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
+											   CStringGetDatum(value),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+	usecs = iv->time + (int64) iv->day * USECS_PER_DAY;
+	if (iv->month != 0 || usecs < 0 || usecs > INT64CONST(36500) * USECS_PER_DAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for segstore option \"seal_after\": \"%s\"", value),
+				 errdetail("The interval must be between 0 and 36500 days, without months or years.")));
+	return usecs;
+}
+
+static int
+parse_int_option(const char *name, const char *value, int min, int max)
+{
+	int			result;
+
+	if (!parse_int(value, &result, 0, NULL) || result < min || result > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for segstore option \"%s\": \"%s\"", name, value),
+				 errdetail("The value must be an integer between %d and %d.", min, max)));
+	return result;
+}
+
+static int
+parse_block_size_option(const char *value)
+{
+	int64		bytes;
+
+	bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes,
+											  CStringGetTextDatum(value)));
+	if (bytes < 4096 || bytes > 16 * 1024 * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for segstore option \"block_size\": \"%s\"", value),
+				 errdetail("The size must be between 4kB and 16MB.")));
+	return (int) bytes;
 }
 
 static void
@@ -242,11 +293,21 @@ SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
 		else if (strcmp(def->defname, "max_segment_size") == 0)
 			opts->max_segment_size = value ? parse_size_option(value) :
 				defaults.max_segment_size;
+		else if (strcmp(def->defname, "seal_after") == 0)
+			opts->seal_after = value ? parse_seal_after_option(value) :
+				defaults.seal_after;
+		else if (strcmp(def->defname, "compression_level") == 0)
+			opts->compression_level = value ?
+				parse_int_option("compression_level", value, 1, 19) :
+				defaults.compression_level;
+		else if (strcmp(def->defname, "block_size") == 0)
+			opts->block_size = value ? parse_block_size_option(value) :
+				defaults.block_size;
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unrecognized segstore option \"%s\"", def->defname),
-					 errhint("Valid options are segstore.time_column, segstore.segment_interval and segstore.max_segment_size.")));
+					 errhint("Valid options are segstore.time_column, segstore.segment_interval, segstore.max_segment_size, segstore.seal_after, segstore.compression_level and segstore.block_size.")));
 	}
 }
 
@@ -312,6 +373,10 @@ read_stored(Relation rel, SegTableOptions *opts)
 		iv = DatumGetIntervalP(values[2]);
 		opts->segment_interval = iv->time + (int64) iv->day * USECS_PER_DAY;
 		opts->max_segment_size = DatumGetInt64(values[3]);
+		iv = DatumGetIntervalP(values[4]);
+		opts->seal_after = iv->time + (int64) iv->day * USECS_PER_DAY;
+		opts->compression_level = DatumGetInt16(values[5]);
+		opts->block_size = DatumGetInt32(values[6]);
 		found = true;
 	}
 	systable_endscan(scan);
@@ -395,8 +460,10 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 {
 	SegTableOptions opts;
 	Interval	iv;
-	Oid			argtypes[4] = {OIDOID, INT2OID, INTERVALOID, INT8OID};
-	Datum		args[4];
+	Interval	seal_iv;
+	Oid			argtypes[7] = {OIDOID, INT2OID, INTERVALOID, INT8OID,
+	INTERVALOID, INT2OID, INT4OID};
+	Datum		args[7];
 	int			ret;
 
 	if (reset || !read_stored(rel, &opts))
@@ -410,16 +477,26 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	args[1] = Int16GetDatum(opts.time_attnum);
 	args[2] = IntervalPGetDatum(&iv);
 	args[3] = Int64GetDatum(opts.max_segment_size);
+	memset(&seal_iv, 0, sizeof(seal_iv));
+	seal_iv.day = (int32) (opts.seal_after / USECS_PER_DAY);
+	seal_iv.time = opts.seal_after % USECS_PER_DAY;
+	args[4] = IntervalPGetDatum(&seal_iv);
+	args[5] = Int16GetDatum((int16) opts.compression_level);
+	args[6] = Int32GetDatum(opts.block_size);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("INSERT INTO segstore.table_options "
-								"(relid, time_attnum, segment_interval, max_segment_size) "
-								"VALUES ($1, $2, $3, $4) ON CONFLICT (relid) DO UPDATE SET "
+								"(relid, time_attnum, segment_interval, max_segment_size, "
+								"seal_after, compression_level, block_size) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (relid) DO UPDATE SET "
 								"time_attnum = EXCLUDED.time_attnum, "
 								"segment_interval = EXCLUDED.segment_interval, "
-								"max_segment_size = EXCLUDED.max_segment_size",
-								4, argtypes, args, NULL, false, 0);
+								"max_segment_size = EXCLUDED.max_segment_size, "
+								"seal_after = EXCLUDED.seal_after, "
+								"compression_level = EXCLUDED.compression_level, "
+								"block_size = EXCLUDED.block_size",
+								7, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not store segstore options: SPI result %d", ret);
 	SPI_finish();

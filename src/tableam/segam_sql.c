@@ -8,7 +8,11 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/table.h"
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "storage/lmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -18,12 +22,17 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 PG_FUNCTION_INFO_V1(segstore_table_segments);
 PG_FUNCTION_INFO_V1(segstore_set_options);
+PG_FUNCTION_INFO_V1(segstore_seal);
+PG_FUNCTION_INFO_V1(segstore_run_maintenance);
 
-#define TABLE_SEGMENTS_COLS 9
+#define TABLE_SEGMENTS_COLS 10
+#define SEAL_COLS 5
+#define MAINTENANCE_COLS 6
 
 static Relation
 open_segstore_table(Oid relid, LOCKMODE mode)
@@ -40,10 +49,11 @@ open_segstore_table(Oid relid, LOCKMODE mode)
 }
 
 /*
- * segstore.table_segments(regclass): one row per segment of the table
- * with its bucket, time range, row count and size.  Reads every record,
- * checking checksums on the way.  row_count counts stored rows, including
- * rows of transactions that rolled back.
+ * segstore.table_segments(regclass): one row per segment of the table as
+ * the current snapshot sees it, with its bucket, time range, row count
+ * and size.  Active segments are read whole (checking checksums on the
+ * way) and their row_count counts stored rows, including rows of
+ * transactions that rolled back; sealed segments report their manifest.
  */
 Datum
 segstore_table_segments(PG_FUNCTION_ARGS)
@@ -52,55 +62,246 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	rel;
 	int			n;
-	SegSegmentFile *files;
+	SegScanSegment *segments;
+	int			nsealed;
+	SegManifestEntry *sealed;
 	int64		max_size;
 
 	InitMaterializedSRF(fcinfo, 0);
 	rel = open_segstore_table(relid, AccessShareLock);
 	max_size = SegOptionsGet(rel)->max_segment_size;
 	SegActiveFlushRelation(rel->rd_node.relNode);
-	files = SegFilesListSegments(MyDatabaseId, rel->rd_node.relNode, &n);
+	segments = SegSealScanList(rel, GetActiveSnapshot(), &n);
+	sealed = SegManifestList(rel->rd_node.relNode, GetActiveSnapshot(), &nsealed);
 
 	for (int i = 0; i < n; i++)
 	{
-		SegActiveReader *reader = SegActiveReaderOpen(files[i].path);
-		const SegActiveHeader *hdr = SegActiveReaderHeader(reader);
-		SegRecordHeader rec;
-		const char *payload;
+		Datum		values[TABLE_SEGMENTS_COLS];
+		bool		nulls[TABLE_SEGMENTS_COLS];
 		int64		rows = 0;
 		int64		min_time = 0;
 		int64		max_time = 0;
-		Datum		values[TABLE_SEGMENTS_COLS];
-		bool		nulls[TABLE_SEGMENTS_COLS];
-		uint64		bytes = SegActiveReaderFileSize(reader);
-
-		while (SegActiveReaderNext(reader, &rec, &payload))
-		{
-			if (rows == 0 || rec.time_value < min_time)
-				min_time = rec.time_value;
-			if (rows == 0 || rec.time_value > max_time)
-				max_time = rec.time_value;
-			rows++;
-		}
+		int64		bucket_end = 0;
+		uint64		bytes = 0;
+		uint64		raw_bytes = 0;
+		const char *state;
 
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = Int64GetDatum(files[i].segment_id);
-		values[1] = CStringGetTextDatum((int64) bytes >= max_size ? "full" : "active");
-		values[2] = TimestampTzGetDatum(files[i].bucket);
-		if (bytes == 0)
-			nulls[3] = true;
+		if (segments[i].sealed)
+		{
+			SegManifestEntry *e = NULL;
+
+			for (int j = 0; j < nsealed; j++)
+				if (sealed[j].segment_id == segments[i].segment_id)
+					e = &sealed[j];
+			Assert(e != NULL);
+			rows = e->row_count;
+			min_time = e->min_time;
+			max_time = e->max_time;
+			bucket_end = e->bucket_end;
+			bytes = e->bytes;
+			raw_bytes = e->raw_bytes;
+			state = e->quarantined ? "quarantined" : "sealed";
+		}
 		else
-			values[3] = TimestampTzGetDatum(hdr->bucket_end);
+		{
+			SegActiveReader *reader = SegActiveReaderOpen(segments[i].path);
+			SegRecordHeader rec;
+			const char *payload;
+
+			while (SegActiveReaderNext(reader, &rec, &payload))
+			{
+				if (rows == 0 || rec.time_value < min_time)
+					min_time = rec.time_value;
+				if (rows == 0 || rec.time_value > max_time)
+					max_time = rec.time_value;
+				rows++;
+			}
+			bytes = raw_bytes = SegActiveReaderFileSize(reader);
+			bucket_end = SegActiveReaderHeader(reader)->bucket_end;
+			nulls[3] = bytes == 0;
+			state = (int64) bytes >= max_size ? "full" : "active";
+			SegActiveReaderClose(reader);
+		}
+
+		values[0] = Int64GetDatum(segments[i].segment_id);
+		values[1] = CStringGetTextDatum(state);
+		values[2] = TimestampTzGetDatum(segments[i].bucket);
+		values[3] = TimestampTzGetDatum(bucket_end);
 		values[4] = TimestampTzGetDatum(min_time);
 		values[5] = TimestampTzGetDatum(max_time);
 		nulls[4] = nulls[5] = rows == 0;
 		values[6] = Int64GetDatum(rows);
-		values[7] = Int64GetDatum(bytes);
-		values[8] = CStringGetTextDatum(files[i].path);
+		values[7] = Int64GetDatum(raw_bytes);
+		values[8] = Int64GetDatum(bytes);
+		values[9] = CStringGetTextDatum(segments[i].path);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		SegActiveReaderClose(reader);
 	}
 	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+/* Seal what is due in one table; returns the SegSealOutcome list. */
+static List *
+seal_table(Relation rel, int64 bucket_end_before)
+{
+	const SegTableOptions *opts = SegOptionsGet(rel);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	SegSealParams params;
+	uint32	   *types = palloc(sizeof(uint32) * Max(tupdesc->natts, 1));
+	int16	   *lens = palloc(sizeof(int16) * Max(tupdesc->natts, 1));
+
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		types[i] = TupleDescAttr(tupdesc, i)->atttypid;
+		lens[i] = TupleDescAttr(tupdesc, i)->attlen;
+	}
+	params.bucket_end_before = bucket_end_before;
+	params.max_segment_size = opts->max_segment_size;
+	params.time_type = opts->time_type;
+	params.time_attnum = opts->time_attnum;
+	params.natts = tupdesc->natts;
+	params.att_types = types;
+	params.att_lens = lens;
+	params.compression_level = opts->compression_level;
+	params.block_size = opts->block_size;
+	return SegSealSegments(rel, &params);
+}
+
+/*
+ * segstore.seal(table, older_than): seal the table's active segments that
+ * no running transaction is appending to; with older_than, only those
+ * whose bucket ended at least that long ago (and full ones).  Then remove
+ * the files earlier seals made obsolete.  One row per sealed segment.
+ */
+Datum
+segstore_seal(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	int64		before = PG_INT64_MAX;
+	List	   *outcomes;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE,
+					   RelationGetRelationName(rel));
+	if (!PG_ARGISNULL(1))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(1);
+		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
+			(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+
+		before = GetCurrentTransactionStartTimestamp() - usecs;
+	}
+
+	outcomes = seal_table(rel, before);
+	foreach(lc, outcomes)
+	{
+		SegSealOutcome *o = lfirst(lc);
+		Datum		values[SEAL_COLS];
+		bool		nulls[SEAL_COLS] = {0};
+
+		values[0] = Int64GetDatum(o->segment_id);
+		values[1] = Int64GetDatum(o->rows);
+		values[2] = Int64GetDatum(o->raw_bytes);
+		values[3] = Int64GetDatum(o->bytes);
+		values[4] = Float8GetDatum(o->milliseconds);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SegSealCleanup(rel);
+	table_close(rel, NoLock);
+	return (Datum) 0;
+}
+
+static void
+put_action(ReturnSetInfo *rsinfo, Oid relid, int64 segment_id,
+		   const char *action, int64 rows, int64 bytes, double ms)
+{
+	Datum		values[MAINTENANCE_COLS];
+	bool		nulls[MAINTENANCE_COLS] = {0};
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = Int64GetDatum(segment_id);
+	nulls[1] = segment_id < 0;
+	values[2] = CStringGetTextDatum(action);
+	values[3] = Int64GetDatum(rows);
+	values[4] = Int64GetDatum(bytes);
+	values[5] = Float8GetDatum(ms);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * segstore.run_maintenance(): for every segstore table of the database,
+ * seal the active segments whose bucket ended more than seal_after ago
+ * and the full ones, then remove files earlier seals made obsolete.
+ * A table another maintenance run (or DDL) holds is skipped, and the
+ * result says so.  One row per action.
+ */
+Datum
+segstore_run_maintenance(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *relids = NIL;
+	ListCell   *lc;
+	int			ret;
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute("SELECT c.oid FROM pg_catalog.pg_class c "
+					  "JOIN pg_catalog.pg_am a ON a.oid = c.relam "
+					  "WHERE a.amname = 'segstore' AND c.relkind IN ('r', 'm') "
+					  "ORDER BY c.oid", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not list segstore tables: SPI result %d", ret);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		relids = lappend_oid(relids, DatumGetObjectId(d));
+	}
+	SPI_finish();
+
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		Relation	rel;
+		List	   *outcomes;
+		ListCell   *lc2;
+		int			removed;
+		TimestampTz start;
+
+		if (!ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock))
+		{
+			put_action(rsinfo, relid, -1, "skipped: table is busy", 0, 0, 0);
+			continue;
+		}
+		rel = try_relation_open(relid, NoLock);
+		if (rel == NULL)
+			continue;
+		outcomes = seal_table(rel,
+							  GetCurrentTransactionStartTimestamp() -
+							  SegOptionsGet(rel)->seal_after);
+		foreach(lc2, outcomes)
+		{
+			SegSealOutcome *o = lfirst(lc2);
+
+			put_action(rsinfo, relid, o->segment_id, "seal", o->rows, o->bytes,
+					   o->milliseconds);
+		}
+		start = GetCurrentTimestamp();
+		removed = SegSealCleanup(rel);
+		if (removed > 0)
+			put_action(rsinfo, relid, -1, "cleanup", removed, 0,
+					   (double) (GetCurrentTimestamp() - start) / 1000.0);
+		relation_close(rel, NoLock);
+	}
 	return (Datum) 0;
 }
 
@@ -137,6 +338,14 @@ segstore_set_options(PG_FUNCTION_ARGS)
 															  PG_GETARG_DATUM(2))));
 	if (!PG_ARGISNULL(3))
 		defs = add_option(defs, "max_segment_size", text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	if (!PG_ARGISNULL(4))
+		defs = add_option(defs, "seal_after",
+						  DatumGetCString(DirectFunctionCall1(interval_out,
+															  PG_GETARG_DATUM(4))));
+	if (!PG_ARGISNULL(5))
+		defs = add_option(defs, "compression_level", psprintf("%d", PG_GETARG_INT32(5)));
+	if (!PG_ARGISNULL(6))
+		defs = add_option(defs, "block_size", text_to_cstring(PG_GETARG_TEXT_PP(6)));
 
 	SegOptionsStore(rel, defs, false);
 	table_close(rel, NoLock);

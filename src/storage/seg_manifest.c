@@ -1,0 +1,193 @@
+/*-------------------------------------------------------------------------
+ *
+ * seg_manifest.c
+ *	  The manifest of sealed segments: rows of the heap table
+ *	  segstore.sealed_segments, one per sealed segment.
+ *
+ * NOTES
+ *	  Sealing inserts a manifest row in the sealing transaction, so the
+ *	  switch from an active file to its sealed file is transactional: a
+ *	  scan whose snapshot sees the row reads the sealed file, any other
+ *	  scan reads the active file, which is removed only once no snapshot
+ *	  can miss the row (SegManifestActiveFileRemovable).  Rows are keyed
+ *	  by (relfilenode, segment id): TRUNCATE and rewrites, which give a
+ *	  table a new relfilenode, delete the old rows in the same transaction.
+ *
+ *	  Access goes through the table's primary-key index with the caller's
+ *	  snapshot; writes use simple_heap_insert/delete and keep the index
+ *	  up to date through CatalogTupleInsert.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "segstore.h"
+#include "storage/procarray.h"
+#include "storage/segstorage.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+
+#define MANIFEST_TABLE	"sealed_segments"
+#define MANIFEST_INDEX	"sealed_segments_pkey"
+
+enum
+{
+	Anum_relfilenode = 1,
+	Anum_segment_id,
+	Anum_bucket_start,
+	Anum_bucket_end,
+	Anum_min_time,
+	Anum_max_time,
+	Anum_row_count,
+	Anum_raw_bytes,
+	Anum_bytes,
+	Anum_quarantined,
+	Natts_manifest = Anum_quarantined
+};
+
+static Oid
+manifest_relid(const char *name, bool missing_ok)
+{
+	Oid			nsp = get_namespace_oid(SEGSTORE_SCHEMA_NAME, missing_ok);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+
+	if (!OidIsValid(relid) && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("segstore manifest table \"%s.%s\" does not exist",
+						SEGSTORE_SCHEMA_NAME, name),
+				 errhint("Run ALTER EXTENSION segstore UPDATE.")));
+	return relid;
+}
+
+/* Record a newly sealed segment (in the current transaction). */
+void
+SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
+{
+	Relation	rel = table_open(manifest_relid(MANIFEST_TABLE, false), RowExclusiveLock);
+	Datum		values[Natts_manifest];
+	bool		nulls[Natts_manifest];
+	HeapTuple	tuple;
+
+	memset(nulls, 0, sizeof(nulls));
+	values[Anum_relfilenode - 1] = ObjectIdGetDatum(relfilenode);
+	values[Anum_segment_id - 1] = Int64GetDatum(e->segment_id);
+	values[Anum_bucket_start - 1] = Int64GetDatum(e->bucket_start);
+	values[Anum_bucket_end - 1] = Int64GetDatum(e->bucket_end);
+	values[Anum_min_time - 1] = Int64GetDatum(e->min_time);
+	values[Anum_max_time - 1] = Int64GetDatum(e->max_time);
+	nulls[Anum_min_time - 1] = nulls[Anum_max_time - 1] = e->row_count == 0;
+	values[Anum_row_count - 1] = Int64GetDatum(e->row_count);
+	values[Anum_raw_bytes - 1] = Int64GetDatum(e->raw_bytes);
+	values[Anum_bytes - 1] = Int64GetDatum(e->bytes);
+	values[Anum_quarantined - 1] = BoolGetDatum(false);
+
+	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	CatalogTupleInsert(rel, tuple);
+	heap_freetuple(tuple);
+	table_close(rel, RowExclusiveLock);
+}
+
+/*
+ * The sealed segments of a relfilenode that "snapshot" sees, ordered by
+ * segment id (palloc'd array; *n entries).  Each entry's xmin is the
+ * sealing transaction.  An extension without a manifest gives none.
+ */
+SegManifestEntry *
+SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
+{
+	Oid			table_oid = manifest_relid(MANIFEST_TABLE, true);
+	Oid			index_oid = manifest_relid(MANIFEST_INDEX, true);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	int			cap = 16;
+	SegManifestEntry *entries = palloc(sizeof(SegManifestEntry) * cap);
+
+	*n = 0;
+	if (!OidIsValid(table_oid) || !OidIsValid(index_oid))
+		return entries;
+
+	rel = table_open(table_oid, AccessShareLock);
+	ScanKeyInit(&key, Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relfilenode));
+	scan = systable_beginscan(rel, index_oid, true, snapshot, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Datum		values[Natts_manifest];
+		bool		nulls[Natts_manifest];
+		SegManifestEntry *e;
+
+		if (*n == cap)
+		{
+			cap *= 2;
+			entries = repalloc(entries, sizeof(SegManifestEntry) * cap);
+		}
+		e = &entries[(*n)++];
+		heap_deform_tuple(tuple, RelationGetDescr(rel), values, nulls);
+		e->segment_id = (uint32) DatumGetInt64(values[Anum_segment_id - 1]);
+		e->bucket_start = DatumGetInt64(values[Anum_bucket_start - 1]);
+		e->bucket_end = DatumGetInt64(values[Anum_bucket_end - 1]);
+		e->min_time = nulls[Anum_min_time - 1] ? 0 : DatumGetInt64(values[Anum_min_time - 1]);
+		e->max_time = nulls[Anum_max_time - 1] ? 0 : DatumGetInt64(values[Anum_max_time - 1]);
+		e->row_count = DatumGetInt64(values[Anum_row_count - 1]);
+		e->raw_bytes = DatumGetInt64(values[Anum_raw_bytes - 1]);
+		e->bytes = DatumGetInt64(values[Anum_bytes - 1]);
+		e->quarantined = DatumGetBool(values[Anum_quarantined - 1]);
+		e->xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return entries;
+}
+
+/*
+ * Can the active file a manifest entry replaced be removed?  Only when
+ * the sealing transaction committed before every snapshot that may still
+ * read the table was taken, so none can be reading (or about to read)
+ * the active file.
+ */
+bool
+SegManifestActiveFileRemovable(const SegManifestEntry *e)
+{
+	Relation	rel = table_open(manifest_relid(MANIFEST_TABLE, false), AccessShareLock);
+	TransactionId horizon = GetOldestNonRemovableTransactionId(rel);
+	bool		result;
+
+	table_close(rel, AccessShareLock);
+	result = TransactionIdDidCommit(e->xmin) &&
+		TransactionIdPrecedes(e->xmin, horizon);
+	return result;
+}
+
+/* Delete every manifest row of a relfilenode (TRUNCATE, rewrite, DROP). */
+void
+SegManifestDeleteAll(Oid relfilenode)
+{
+	Oid			table_oid = manifest_relid(MANIFEST_TABLE, true);
+	Oid			index_oid = manifest_relid(MANIFEST_INDEX, true);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(table_oid) || !OidIsValid(index_oid))
+		return;
+	rel = table_open(table_oid, RowExclusiveLock);
+	ScanKeyInit(&key, Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relfilenode));
+	scan = systable_beginscan(rel, index_oid, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		simple_heap_delete(rel, &tuple->t_self);
+	systable_endscan(scan);
+	table_close(rel, RowExclusiveLock);
+}
