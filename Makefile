@@ -41,3 +41,17 @@ EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso tmp_check_iso_out result
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# tools/segstore_dump: a frontend program reading segment files offline.
+SEGSTORE_DUMP_SRCS = tools/segstore_dump.c src/format/seg_record.c src/format/seg_sealed.c
+tools/segstore_dump: $(SEGSTORE_DUMP_SRCS) src/format/segformat.h
+	$(CC) $(CFLAGS) $(PG_CFLAGS) -DFRONTEND -I$(srcdir)/src -I$(includedir_server) \
+		-I$(includedir_internal) $(SEGSTORE_DUMP_SRCS) -o $@ \
+		-L$(pkglibdir) -lpgcommon -lpgport -lmsgpackc -lzstd -lm
+
+all: tools/segstore_dump
+install: install-segstore-dump
+install-segstore-dump: tools/segstore_dump
+	$(INSTALL_PROGRAM) tools/segstore_dump '$(DESTDIR)$(bindir)/segstore_dump'
+.PHONY: install-segstore-dump
+EXTRA_CLEAN += tools/segstore_dump

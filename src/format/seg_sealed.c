@@ -39,11 +39,17 @@
  *	  SEG_SEALED_VERSION is refused.
  *
  *	  Nothing here does I/O: the builder hands bytes to a callback and the
- *	  reader works on a caller-provided (typically mmap'd) byte range.
+ *	  reader works on a caller-provided (typically mmap'd) byte range.  The
+ *	  reading half also compiles as frontend code (-DFRONTEND) for
+ *	  tools/segstore_dump; it reports problems by return value only.
  *
  *-------------------------------------------------------------------------
  */
+#ifdef FRONTEND
+#include "postgres_fe.h"
+#else
 #include "postgres.h"
+#endif
 
 #include <zstd.h>
 
@@ -53,52 +59,6 @@
 #define SCHEMA_ENTRY_SIZE	8
 #define INDEX_ENTRY_SIZE	56
 #define FOOTER_SIZE			32
-
-struct SegSealedBuilder
-{
-	SegSealedHeader header;
-	const uint32 *att_types;
-	const int16 *att_lens;
-	SegSealedWriteFn write;
-	void	   *write_arg;
-	uint64		offset;			/* bytes handed to write() so far */
-	ZSTD_CCtx  *cctx;
-
-	/* the block being filled */
-	uint32		nrows;
-	uint32		cap;
-	uint64	   *rows;
-	TransactionId *xmins;
-	CommandId  *cmins;
-	int64	   *times;
-	msgpack_sbuffer payloads;	/* the row arrays, back to back */
-	msgpack_sbuffer raw;		/* the block before compression */
-	char	   *compressed;
-	size_t		compressed_cap;
-
-	/* finished blocks */
-	SegSealedBlockInfo *index;
-	uint32		nblocks;
-	uint32		index_cap;
-};
-
-static void
-put16(char *p, uint16 v)
-{
-	memcpy(p, &v, 2);
-}
-
-static void
-put32(char *p, uint32 v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void
-put64(char *p, uint64 v)
-{
-	memcpy(p, &v, 8);
-}
 
 static uint16
 get16(const char *p)
@@ -138,6 +98,60 @@ crc_of(const char *data, size_t len)
 	return crc;
 }
 
+static size_t
+header_size(uint16 natts)
+{
+	return HEADER_FIXED_SIZE + (size_t) natts * SCHEMA_ENTRY_SIZE + 4;
+}
+
+#ifndef FRONTEND
+
+static void
+put16(char *p, uint16 v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void
+put32(char *p, uint32 v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void
+put64(char *p, uint64 v)
+{
+	memcpy(p, &v, 8);
+}
+
+struct SegSealedBuilder
+{
+	SegSealedHeader header;
+	const uint32 *att_types;
+	const int16 *att_lens;
+	SegSealedWriteFn write;
+	void	   *write_arg;
+	uint64		offset;			/* bytes handed to write() so far */
+	ZSTD_CCtx  *cctx;
+
+	/* the block being filled */
+	uint32		nrows;
+	uint32		cap;
+	uint64	   *rows;
+	TransactionId *xmins;
+	CommandId  *cmins;
+	int64	   *times;
+	msgpack_sbuffer payloads;	/* the row arrays, back to back */
+	msgpack_sbuffer raw;		/* the block before compression */
+	char	   *compressed;
+	size_t		compressed_cap;
+
+	/* finished blocks */
+	SegSealedBlockInfo *index;
+	uint32		nblocks;
+	uint32		index_cap;
+};
+
 static int
 sbuf_append(void *data, const char *buf, size_t len)
 {
@@ -154,12 +168,6 @@ sbuf_append(void *data, const char *buf, size_t len)
 	memcpy(sbuf->data + sbuf->size, buf, len);
 	sbuf->size += len;
 	return 0;
-}
-
-static size_t
-header_size(uint16 natts)
-{
-	return HEADER_FIXED_SIZE + (size_t) natts * SCHEMA_ENTRY_SIZE + 4;
 }
 
 /*
@@ -414,6 +422,8 @@ SegSealedBuilderFinish(SegSealedBuilder *b, uint64 *file_size,
 	return &b->header;
 }
 
+#endif							/* !FRONTEND */
+
 /* ---- reading ---- */
 
 static bool
@@ -525,17 +535,14 @@ SegSealedAttribute(const SegSealedFile *f, int attnum, uint32 *type, int16 *len)
 	*len = (int16) get16(e + 4);
 }
 
-void
+/* Prepare a block buffer; false if out of memory. */
+bool
 SegSealedBlockInit(SegSealedBlock *blk)
 {
 	memset(blk, 0, sizeof(*blk));
 	msgpack_zone_init(&blk->zone, 65536);
 	blk->dctx = ZSTD_createDCtx();
-	if (blk->dctx == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Could not create a zstd decompression context.")));
+	return blk->dctx != NULL;
 }
 
 void

@@ -14,7 +14,9 @@
 #ifndef SEGFORMAT_H
 #define SEGFORMAT_H
 
+#ifndef FRONTEND
 #include "access/tupdesc.h"
+#endif
 #include "port/pg_crc32c.h"
 
 #include <msgpack.h>
@@ -68,6 +70,7 @@ extern SegRecordStatus SegRecordCheck(const char *data, size_t avail,
 									  bool at_file_end, SegRecordHeader *hdr,
 									  pg_crc32c *actual_crc);
 
+#ifndef FRONTEND
 /* ---- seg_row.c: one row <-> one MessagePack array ---- */
 
 /* How each column of a tuple descriptor is written (see seg_row.c). */
@@ -99,6 +102,8 @@ extern bool SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
 						 TupleDesc tupdesc,
 						 const char *data, size_t len,
 						 Datum *values, bool *isnull);
+
+#endif							/* !FRONTEND */
 
 /* ---- seg_sealed.c: sealed segment file layout ---- */
 
@@ -186,7 +191,7 @@ extern bool SegSealedOpen(const char *data, size_t size, SegSealedFile *f,
 						  const char **problem);
 extern void SegSealedAttribute(const SegSealedFile *f, int attnum,
 							   uint32 *type, int16 *len);
-extern void SegSealedBlockInit(SegSealedBlock *blk);
+extern bool SegSealedBlockInit(SegSealedBlock *blk);
 extern void SegSealedBlockFree(SegSealedBlock *blk);
 extern bool SegSealedDecodeBlock(const SegSealedFile *f, uint32 block,
 								 SegSealedBlock *blk, const char **problem,

@@ -207,7 +207,11 @@ SegSealedReaderOpen(const char *path)
 	}
 	CloseTransientFile(fd);
 
-	SegSealedBlockInit(&r->block);
+	if (!SegSealedBlockInit(&r->block))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Could not create a zstd decompression context.")));
 	r->closed = false;
 	r->unmap_callback.func = unmap_reader;
 	r->unmap_callback.arg = r;
