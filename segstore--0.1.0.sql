@@ -113,5 +113,21 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'segstore_run_maintenance'
 LANGUAGE C;
 
+CREATE FUNCTION segstore.verify(
+    tbl regclass,
+    OUT segment_id bigint,
+    OUT state text,
+    OUT file text,
+    OUT ok bool,
+    OUT problem text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'segstore_verify'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION segstore.quarantine(tbl regclass, segment_id bigint, quarantined bool DEFAULT true)
+RETURNS void
+AS 'MODULE_PATHNAME', 'segstore_quarantine'
+LANGUAGE C STRICT;
+
 GRANT USAGE ON SCHEMA segstore TO PUBLIC;
 GRANT SELECT ON segstore.segments, segstore.tables TO PUBLIC;

@@ -20,6 +20,7 @@
 #include "storage/segstorage.h"
 #include "tableam/segam.h"
 #include "utils/acl.h"
+#include "utils/resowner.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -29,10 +30,13 @@ PG_FUNCTION_INFO_V1(segstore_table_segments);
 PG_FUNCTION_INFO_V1(segstore_set_options);
 PG_FUNCTION_INFO_V1(segstore_seal);
 PG_FUNCTION_INFO_V1(segstore_run_maintenance);
+PG_FUNCTION_INFO_V1(segstore_verify);
+PG_FUNCTION_INFO_V1(segstore_quarantine);
 
 #define TABLE_SEGMENTS_COLS 10
 #define SEAL_COLS 5
 #define MAINTENANCE_COLS 6
+#define VERIFY_COLS 5
 
 static Relation
 open_segstore_table(Oid relid, LOCKMODE mode)
@@ -348,6 +352,146 @@ segstore_set_options(PG_FUNCTION_ARGS)
 		defs = add_option(defs, "block_size", text_to_cstring(PG_GETARG_TEXT_PP(6)));
 
 	SegOptionsStore(rel, defs, false);
+	table_close(rel, NoLock);
+	PG_RETURN_VOID();
+}
+
+/* Read every row of one segment file, verifying all its checksums. */
+static void
+verify_segment(const SegScanSegment *seg)
+{
+	if (seg->sealed)
+	{
+		SegSealedReader *r = SegSealedReaderOpen(seg->path);
+		const SegSealedFile *f = SegSealedReaderFile(r);
+
+		for (uint32 b = 0; b < f->nblocks; b++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			SegSealedReaderLoadBlock(r, b);
+		}
+		SegSealedReaderClose(r);
+	}
+	else
+	{
+		SegActiveReader *r = SegActiveReaderOpen(seg->path);
+		SegRecordHeader rec;
+		const char *payload;
+
+		while (SegActiveReaderNext(r, &rec, &payload))
+			CHECK_FOR_INTERRUPTS();
+		SegActiveReaderClose(r);
+	}
+}
+
+/*
+ * segstore.verify(table): check every checksum of every segment the
+ * current snapshot sees (quarantined ones included) and report each
+ * segment as ok or with the problem found.  A damaged segment does not
+ * stop the check of the others.
+ */
+Datum
+segstore_verify(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Relation	rel;
+	int			n;
+	SegScanSegment *segments;
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = open_segstore_table(relid, AccessShareLock);
+	SegActiveFlushRelation(rel->rd_node.relNode);
+	segments = SegSealScanList(rel, GetActiveSnapshot(), &n);
+
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[VERIFY_COLS];
+		bool		nulls[VERIFY_COLS] = {0};
+		char	   *volatile problem = NULL;
+
+		/* a subtransaction per segment, so one bad file does not end the check */
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			verify_segment(&segments[i]);
+			ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			if (edata->sqlerrcode != ERRCODE_DATA_CORRUPTED &&
+				edata->sqlerrcode != ERRCODE_UNDEFINED_FILE)
+				ReThrowError(edata);
+			problem = edata->message;
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		values[0] = Int64GetDatum(segments[i].segment_id);
+		values[1] = CStringGetTextDatum(segments[i].sealed ?
+										(segments[i].quarantined ? "quarantined" : "sealed") :
+										"active");
+		values[2] = CStringGetTextDatum(segments[i].path);
+		values[3] = BoolGetDatum(problem == NULL);
+		if (problem)
+			values[4] = CStringGetTextDatum(problem);
+		else
+			nulls[4] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	table_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+/*
+ * segstore.quarantine(table, segment_id, on): mark a sealed segment as
+ * quarantined (scans skip it with a WARNING) or clear the mark.
+ * Transactional; only the owner may call it.
+ */
+Datum
+segstore_quarantine(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	int64		segment_id = PG_GETARG_INT64(1);
+	bool		on = PG_GETARG_BOOL(2);
+	Relation	rel;
+	Oid			argtypes[3] = {OIDOID, INT8OID, BOOLOID};
+	Datum		args[3];
+	int			ret;
+	uint64		updated;
+
+	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE,
+					   RelationGetRelationName(rel));
+	args[0] = ObjectIdGetDatum(rel->rd_node.relNode);
+	args[1] = Int64GetDatum(segment_id);
+	args[2] = BoolGetDatum(on);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("UPDATE segstore.sealed_segments SET quarantined = $3 "
+								"WHERE relfilenode = $1 AND segment_id = $2",
+								3, argtypes, args, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "could not update the segstore manifest: SPI result %d", ret);
+	updated = SPI_processed;
+	SPI_finish();
+	if (updated == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("table \"%s\" has no sealed segment " INT64_FORMAT,
+						RelationGetRelationName(rel), segment_id),
+				 errhint("Only sealed segments can be quarantined; see segstore.segments.")));
 	table_close(rel, NoLock);
 	PG_RETURN_VOID();
 }
