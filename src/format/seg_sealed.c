@@ -464,6 +464,9 @@ SegSealedOpen(const char *data, size_t size, SegSealedFile *f,
 	if (version > SEG_SEALED_VERSION || get16(h + 4) > SEG_SEALED_VERSION)
 		return fail(problem, "sealed segment format version is newer than this segstore understands");
 
+	if (version != get16(h + 4) || get16(footer + 22) != 0 || get32(footer + 24) != 0)
+		return fail(problem, "footer does not match the header");
+
 	hsize = get16(h + 6);
 	if (hsize < HEADER_FIXED_SIZE + 4 || hsize > size - FOOTER_SIZE ||
 		hsize != header_size(get16(h + 42)))

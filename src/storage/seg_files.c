@@ -157,6 +157,34 @@ SegFilesListSegments(Oid dbid, Oid relfilenode, int *nfiles)
 	return files;
 }
 
+/*
+ * The highest segment id any file of the relfilenode carries (active,
+ * sealed or a seal's temporary file), 0 if none.
+ */
+uint32
+SegFilesMaxSegmentId(Oid dbid, Oid relfilenode)
+{
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+	uint32		max_id = 0;
+
+	SegFilesTableDir(dbid, relfilenode, dir);
+	d = AllocateDir(dir);
+	if (d == NULL && errno == ENOENT)
+		return 0;
+	while ((de = ReadDir(d, dir)) != NULL)
+	{
+		uint32		segment_id;
+		int64		bucket;
+
+		if (sscanf(de->d_name, "%u_" INT64_FORMAT ".", &segment_id, &bucket) == 2)
+			max_id = Max(max_id, segment_id);
+	}
+	FreeDir(d);
+	return max_id;
+}
+
 /* Bytes of all files of a relfilenode, active and sealed (for size estimates). */
 uint64
 SegFilesTotalBytes(Oid dbid, Oid relfilenode)

@@ -144,14 +144,21 @@ evict_one_table(void)
 	return false;
 }
 
-/* Read the chunk log: the next chunk is past every entry ever written. */
+/*
+ * Read the chunk log: the next chunk is past every entry ever written,
+ * and *max_segment_id gets the highest segment id any chunk went to.
+ */
 static uint64
-load_next_chunk(Oid dbid, Oid relfilenode)
+load_chunk_log(Oid dbid, Oid relfilenode, uint32 *max_segment_id)
 {
 	char		dir[MAXPGPATH];
 	char		path[MAXPGPATH];
 	struct stat st;
+	int			fd;
+	char		entry[CHUNK_ENTRY_SIZE];
+	uint64		nentries;
 
+	*max_segment_id = 0;
 	SegFilesTableDir(dbid, relfilenode, dir);
 	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
 	if (stat(path, &st) < 0)
@@ -163,19 +170,47 @@ load_next_chunk(Oid dbid, Oid relfilenode)
 				 errmsg("could not stat file \"%s\": %m", path)));
 	}
 	/* a torn last entry still counts: its chunk may be in use */
-	return (st.st_size + CHUNK_ENTRY_SIZE - 1) / CHUNK_ENTRY_SIZE;
+	nentries = (st.st_size + CHUNK_ENTRY_SIZE - 1) / CHUNK_ENTRY_SIZE;
+
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	for (uint64 i = 0; i < nentries; i++)
+	{
+		pg_crc32c	crc;
+		uint32		segment_id;
+
+		if (pg_pread(fd, entry, CHUNK_ENTRY_SIZE, i * CHUNK_ENTRY_SIZE) != CHUNK_ENTRY_SIZE)
+			break;
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, entry, 12);
+		FIN_CRC32C(crc);
+		if (memcmp(&crc, entry + 12, 4) != 0)
+			continue;
+		memcpy(&segment_id, entry + 8, 4);
+		*max_segment_id = Max(*max_segment_id, segment_id);
+	}
+	CloseTransientFile(fd);
+	return nentries;
 }
 
+/*
+ * Segment ids are never reused: the next one is past every id a file or
+ * the chunk log ever carried (sealed segments whose active file is gone
+ * included).
+ */
 static void
 load_table_state(SegTableState *state)
 {
-	int			n;
-	SegSegmentFile *files = SegFilesListSegments(state->dbid,
-												 state->relfilenode, &n);
+	uint32		max_from_chunks;
 
-	state->next_segment_id = n > 0 ? files[n - 1].segment_id + 1 : 1;
-	pfree(files);
-	state->next_chunk = load_next_chunk(state->dbid, state->relfilenode);
+	state->next_chunk = load_chunk_log(state->dbid, state->relfilenode,
+									   &max_from_chunks);
+	state->next_segment_id =
+		Max(SegFilesMaxSegmentId(state->dbid, state->relfilenode),
+			max_from_chunks) + 1;
 	state->loaded = true;
 }
 

@@ -48,6 +48,7 @@ extern void SegFilesCreateTableDir(Oid dbid, Oid relfilenode);
 extern SegSegmentFile *SegFilesListSegments(Oid dbid, Oid relfilenode,
 											int *nfiles);
 extern uint64 SegFilesTotalBytes(Oid dbid, Oid relfilenode);
+extern uint32 SegFilesMaxSegmentId(Oid dbid, Oid relfilenode);
 extern void SegFilesRemoveSegments(Oid dbid, Oid relfilenode);
 extern void SegFilesScheduleDelete(Oid dbid, Oid relfilenode, bool at_commit);
 extern void SegFilesScheduleUnlink(const char *path, bool at_commit);
