@@ -169,6 +169,12 @@ SegRecordCheck(const char *data, size_t avail, bool at_file_end,
 	memcpy(&hdr->cmin, data + 20, 4);
 	memcpy(&hdr->time_value, data + 24, 8);
 
+	/* no row is bigger than a palloc can hold: a bigger length is damage */
+	if (hdr->payload_len > SEG_MAX_PAYLOAD)
+	{
+		*actual_crc = 0;
+		return SEG_RECORD_CORRUPT;
+	}
 	if ((size_t) hdr->payload_len > avail - SEG_RECORD_HEADER_SIZE)
 		return SEG_RECORD_TORN;
 

@@ -27,6 +27,7 @@
 #define SEG_ACTIVE_VERSION		1
 #define SEG_ACTIVE_HEADER_SIZE	64
 #define SEG_RECORD_HEADER_SIZE	32
+#define SEG_MAX_PAYLOAD			0x3fffffff	/* MaxAllocSize */
 
 /* Header at offset 0 of every active segment file (64 bytes on disk). */
 typedef struct SegActiveHeader

@@ -47,6 +47,7 @@
 
 #include <sys/stat.h>
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "miscadmin.h"
@@ -54,6 +55,7 @@
 #include "pgstat.h"
 #include "storage/fd.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/segstorage.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -374,7 +376,10 @@ claim_segment(SegWriter *w, const SegAppendTarget *target)
 	w->buf_len = 0;
 }
 
-/* Give a writer's segment back to the table; closes its file. */
+/*
+ * Give a writer's segment back to the table; closes its file.  Never
+ * raises an error (it runs at commit and abort).
+ */
 static void
 release_writer(SegWriter *w)
 {
@@ -385,7 +390,10 @@ release_writer(SegWriter *w)
 		FileClose(w->file);
 	w->file = -1;
 
-	state = SegShmemLockTable(MyDatabaseId, w->key.relfilenode);
+	/* an owned slot keeps its entry in place; no entry: nothing to release */
+	state = SegShmemFindTable(MyDatabaseId, w->key.relfilenode);
+	if (state == NULL)
+		return;
 	slot = &state->slots[w->slot];
 	if (slot->owner_procno == MyProc->pgprocno &&
 		slot->segment_id == w->segment_id)
@@ -713,9 +721,12 @@ SegActiveAtEOXact(bool is_commit)
 	foreach(lc, seal_claims)
 	{
 		SegSealClaim *c = lfirst(lc);
-		SegTableState *state = SegShmemLockTable(MyDatabaseId, c->relfilenode);
-		SegActiveSlot *slot = &state->slots[c->slot];
+		SegTableState *state = SegShmemFindTable(MyDatabaseId, c->relfilenode);
+		SegActiveSlot *slot;
 
+		if (state == NULL)
+			continue;
+		slot = &state->slots[c->slot];
 		if (slot->segment_id == c->segment_id &&
 			slot->owner_procno == MyProc->pgprocno)
 		{
@@ -849,9 +860,34 @@ rest_is_zero(SegActiveReader *r, uint64 offset)
 }
 
 /*
+ * Did the transaction that wrote this (damaged) record commit?  Its
+ * header may be garbage: xids that are not normal or not yet assigned
+ * count as not committed.
+ */
+static bool
+damaged_record_committed(const SegRecordHeader *hdr)
+{
+	TransactionId xid = hdr->xmin;
+
+	if (!TransactionIdIsNormal(xid) ||
+		TransactionIdFollowsOrEquals(xid, ReadNextTransactionId()) ||
+		TransactionIdIsCurrentTransactionId(xid) ||
+		TransactionIdIsInProgress(xid))
+		return false;
+	return TransactionIdDidCommit(xid);
+}
+
+/*
  * Next record: fills *hdr and points *payload into the reader's buffer
- * (valid until the next call).  Returns false at the end of the data,
- * which includes a torn last record.  Corruption raises data_corrupted.
+ * (valid until the next call).  Returns false at the end of the data.
+ *
+ * A damaged record (cut short, or failing its checksum) ends the data
+ * when it was written by a transaction that never committed: only the
+ * one transaction owning the segment at a crash appends after the last
+ * complete record, and a committed transaction's records were fsynced
+ * whole before its commit.  A damaged record of a committed transaction
+ * is corruption and raises data_corrupted, so damage never silently
+ * hides committed rows.
  */
 bool
 SegActiveReaderNext(SegActiveReader *r, SegRecordHeader *hdr,
@@ -877,17 +913,27 @@ SegActiveReaderNext(SegActiveReader *r, SegRecordHeader *hdr,
 				reader_fill(r, SEG_RECORD_HEADER_SIZE);
 				continue;
 			case SEG_RECORD_TORN:
-				if (at_end)
-					return false;
 				need = SEG_RECORD_HEADER_SIZE;
 				if (avail >= SEG_RECORD_HEADER_SIZE)
 					need += hdr->payload_len;
-				if (offset + need > r->file_size)
-					return false;	/* cut short by a crash */
+				if (at_end || offset + need > r->file_size)
+				{
+					/* cut short by a crash, unless it was committed */
+					if (avail >= SEG_RECORD_HEADER_SIZE &&
+						damaged_record_committed(hdr))
+						ereport(ERROR,
+								(errcode(ERRCODE_DATA_CORRUPTED),
+								 errmsg("record of committed transaction %u in segment file \"%s\" at offset " UINT64_FORMAT " is cut short",
+										hdr->xmin, r->path, offset),
+								 errdetail("The record claims %u bytes; the file ends " UINT64_FORMAT " bytes after its header.",
+										   hdr->payload_len,
+										   r->file_size - offset - SEG_RECORD_HEADER_SIZE)));
+					return false;
+				}
 				reader_fill(r, need);
 				continue;
 			case SEG_RECORD_CORRUPT:
-				if (rest_is_zero(r, offset))
+				if (rest_is_zero(r, offset) || !damaged_record_committed(hdr))
 					return false;
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),

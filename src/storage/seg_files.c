@@ -79,15 +79,30 @@ make_dir(const char *path)
 
 /*
  * Create the directory of a new relfilenode (and its parents), durably.
+ * The caller has just created the relfilenode's main fork, which proves
+ * the number unused: a directory already there is an orphan of a dropped
+ * table that a crash kept from being removed, and goes first.
  */
 void
 SegFilesCreateTableDir(Oid dbid, Oid relfilenode)
 {
 	char		dbdir[MAXPGPATH];
 	char		dir[MAXPGPATH];
+	struct stat st;
 
 	snprintf(dbdir, MAXPGPATH, "%s/%u", SEG_ROOT_DIR, dbid);
 	SegFilesTableDir(dbid, relfilenode, dir);
+
+	if (stat(dir, &st) == 0)
+	{
+		ereport(LOG,
+				(errmsg("segstore: removing orphan directory \"%s\" before reusing its relfilenode", dir)));
+		if (!rmtree(dir, true))
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not remove orphan directory \"%s\"", dir)));
+		SegShmemForgetTable(dbid, relfilenode);
+	}
 
 	make_dir(SEG_ROOT_DIR);
 	make_dir(dbdir);
@@ -326,7 +341,12 @@ remove_dir_now(Oid dbid, Oid relfilenode)
 	char		dir[MAXPGPATH];
 
 	if (OidIsValid(relfilenode))
+	{
+		/* this backend must not write to the files any more */
+		if (dbid == MyDatabaseId)
+			SegActiveDiscardRelation(relfilenode);
 		SegFilesTableDir(dbid, relfilenode, dir);
+	}
 	else
 		snprintf(dir, MAXPGPATH, "%s/%u", SEG_ROOT_DIR, dbid);
 

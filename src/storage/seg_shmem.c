@@ -280,6 +280,27 @@ SegShmemLockTable(Oid dbid, Oid relfilenode)
 	return state;
 }
 
+/*
+ * The shared state of a relfilenode with its lock held, or NULL if there
+ * is none.  Never creates or loads an entry and never raises an error:
+ * for the end-of-transaction paths.
+ */
+SegTableState *
+SegShmemFindTable(Oid dbid, Oid relfilenode)
+{
+	Oid			key[2] = {dbid, relfilenode};
+	SegTableState *state;
+
+	if (seg_control == NULL)
+		return NULL;
+	LWLockAcquire(seg_control->hash_lock, LW_SHARED);
+	state = hash_search(seg_tables, key, HASH_FIND, NULL);
+	if (state != NULL)
+		LWLockAcquire(&state->lock, LW_EXCLUSIVE);
+	LWLockRelease(seg_control->hash_lock);
+	return state;
+}
+
 void
 SegShmemUnlockTable(SegTableState *state)
 {

@@ -92,6 +92,7 @@ extern Size SegShmemSize(void);
 extern void SegShmemRequest(void);
 extern void SegShmemInit(void);
 extern SegTableState *SegShmemLockTable(Oid dbid, Oid relfilenode);
+extern SegTableState *SegShmemFindTable(Oid dbid, Oid relfilenode);
 extern void SegShmemUnlockTable(SegTableState *state);
 extern void SegShmemForgetTable(Oid dbid, Oid relfilenode);
 extern void SegShmemForgetDatabase(Oid dbid);

@@ -26,6 +26,7 @@
 #include "postgres.h"
 
 #include "access/amapi.h"
+#include "access/detoast.h"
 #include "access/heapam.h"
 #include "access/multixact.h"
 #include "access/tableam.h"
@@ -454,18 +455,63 @@ segam_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate)
 static MemoryContext insert_context = NULL;
 static msgpack_sbuffer encode_buffer = {0, NULL, 0};
 
+/*
+ * Fetch the slot's out-of-line TOAST values into insert_context.  Opening
+ * a TOAST table processes invalidations, which free the options cached in
+ * the relcache entry, so this runs before SegOptionsGet and nothing after
+ * it until the row is appended may process invalidations.  Returns the
+ * values to encode (the slot's own array if nothing was external).
+ */
+static Datum *
+fetch_external_values(TupleDesc tupdesc, TupleTableSlot *slot)
+{
+	Datum	   *values = slot->tts_values;
+
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (att->attlen != -1 || slot->tts_isnull[i] ||
+			!VARATT_IS_EXTERNAL(DatumGetPointer(slot->tts_values[i])))
+			continue;
+		if (values == slot->tts_values)
+		{
+			values = MemoryContextAlloc(insert_context, sizeof(Datum) * tupdesc->natts);
+			memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
+		}
+		values[i] = PointerGetDatum(detoast_external_attr((struct varlena *) DatumGetPointer(values[i])));
+	}
+	return values;
+}
+
 static void
-insert_one(Relation rel, const SegTableOptions *opts, TupleTableSlot *slot,
-		   TransactionId xid, CommandId cid)
+insert_one(Relation rel, TupleTableSlot *slot, TransactionId xid, CommandId cid)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
+	const SegTableOptions *opts;
 	SegAppendTarget target;
 	SegWriter  *writer;
+	Datum	   *values;
 	int64		time_value;
 	uint64		row_number;
 	MemoryContext oldcxt;
 
+	if (insert_context == NULL)
+		insert_context = AllocSetContextCreate(TopMemoryContext,
+											   "segstore insert",
+											   ALLOCSET_DEFAULT_SIZES);
+	/* the encode buffer outlives the per-row context; repalloc keeps it there */
+	if (encode_buffer.data == NULL)
+	{
+		encode_buffer.data = MemoryContextAlloc(TopMemoryContext, 8192);
+		encode_buffer.alloc = 8192;
+	}
+
 	slot_getallattrs(slot);
+	oldcxt = MemoryContextSwitchTo(insert_context);
+	values = fetch_external_values(tupdesc, slot);
+	MemoryContextSwitchTo(oldcxt);
+	opts = SegOptionsGet(rel);
 
 	if (opts->time_attnum == 0)
 		time_value = GetCurrentStatementStartTimestamp();
@@ -479,29 +525,17 @@ insert_one(Relation rel, const SegTableOptions *opts, TupleTableSlot *slot,
 				 errtablecol(rel, opts->time_attnum)));
 	else
 		time_value = SegTimeFromDatum(opts->time_type,
-									  slot->tts_values[opts->time_attnum - 1]);
+									  values[opts->time_attnum - 1]);
 
 	target.rel = rel;
 	target.bucket = SegBucketStart(time_value, opts->segment_interval);
 	target.bucket_end = SegBucketEnd(target.bucket, opts->segment_interval);
 	target.time_type = opts->time_type;
 	target.max_segment_size = opts->max_segment_size;
-	writer = SegActiveGetWriter(&target);
 
-	if (insert_context == NULL)
-		insert_context = AllocSetContextCreate(TopMemoryContext,
-											   "segstore insert",
-											   ALLOCSET_DEFAULT_SIZES);
-	/* the encode buffer outlives the per-row context; repalloc keeps it there */
-	if (encode_buffer.data == NULL)
-	{
-		encode_buffer.data = MemoryContextAlloc(TopMemoryContext, 8192);
-		encode_buffer.alloc = 8192;
-	}
 	oldcxt = MemoryContextSwitchTo(insert_context);
 	encode_buffer.size = 0;
-	SegRowEncode(opts->layout, tupdesc, slot->tts_values, slot->tts_isnull,
-				 &encode_buffer);
+	SegRowEncode(opts->layout, tupdesc, values, slot->tts_isnull, &encode_buffer);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(insert_context);
 
@@ -510,6 +544,7 @@ insert_one(Relation rel, const SegTableOptions *opts, TupleTableSlot *slot,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("row is too big: %zu bytes, maximum is %zu",
 						encode_buffer.size, (size_t) MaxAllocSize)));
+	writer = SegActiveGetWriter(&target);
 	row_number = SegActiveAppend(writer, xid, cid, time_value,
 								 encode_buffer.data, (uint32) encode_buffer.size);
 
@@ -529,9 +564,7 @@ static void
 segam_tuple_insert(Relation relation, TupleTableSlot *slot, CommandId cid,
 				   int options, BulkInsertState bistate)
 {
-	const SegTableOptions *opts = SegOptionsGet(relation);
-
-	insert_one(relation, opts, slot, GetCurrentTransactionId(), cid);
+	insert_one(relation, slot, GetCurrentTransactionId(), cid);
 }
 
 static void
@@ -553,11 +586,10 @@ static void
 segam_multi_insert(Relation relation, TupleTableSlot **slots, int ntuples,
 				   CommandId cid, int options, BulkInsertState bistate)
 {
-	const SegTableOptions *opts = SegOptionsGet(relation);
 	TransactionId xid = GetCurrentTransactionId();
 
 	for (int i = 0; i < ntuples; i++)
-		insert_one(relation, opts, slots[i], xid, cid);
+		insert_one(relation, slots[i], xid, cid);
 }
 
 static TM_Result
