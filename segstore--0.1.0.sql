@@ -72,7 +72,8 @@ SELECT c.oid::regclass AS table_name, s.*
 FROM pg_catalog.pg_class c
 CROSS JOIN LATERAL segstore.table_segments(c.oid) s
 WHERE c.relam = (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'segstore')
-  AND c.relkind IN ('r', 'm');
+  AND c.relkind IN ('r', 'm')
+  AND pg_catalog.has_table_privilege(c.oid, 'SELECT');
 
 CREATE VIEW segstore.tables AS
 SELECT c.oid::regclass AS table_name,

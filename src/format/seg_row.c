@@ -101,6 +101,16 @@ value_kind_of_type(Oid typid)
 }
 
 /*
+ * How values of a type are written (an opaque small integer): two types
+ * with the same kind can read each other's stored values.
+ */
+int
+SegRowKindOfType(Oid typid)
+{
+	return (int) value_kind_of_type(typid);
+}
+
+/*
  * Work out once per relation or scan how each column is written, so that
  * the per-row loops do no catalog lookups.  Allocated in the current
  * memory context; free with pfree.
@@ -256,11 +266,11 @@ SegRowDecoderInit(SegRowDecoder *decoder)
 	decoder->buf = palloc(decoder->buf_size);
 }
 
+/* Free the decoder's malloc'd zone; its buffer goes with its memory context. */
 void
 SegRowDecoderFree(SegRowDecoder *decoder)
 {
 	msgpack_zone_destroy(&decoder->zone);
-	pfree(decoder->buf);
 }
 
 /* bytes of decoder->buf that the by-reference values of "row" need */

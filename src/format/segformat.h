@@ -89,6 +89,7 @@ typedef struct SegRowDecoder
 	Size		buf_size;
 } SegRowDecoder;
 
+extern int	SegRowKindOfType(Oid typid);
 extern SegRowLayout *SegRowLayoutCreate(TupleDesc tupdesc);
 extern void SegRowEncode(const SegRowLayout *layout, TupleDesc tupdesc,
 						 const Datum *values, const bool *isnull,

@@ -19,8 +19,8 @@
  *	  Rows are framed (seg_record.c) into a per-writer buffer and written
  *	  when it fills, before this backend scans the table (so a transaction
  *	  sees its own rows) and at pre-commit, where every file the
- *	  transaction wrote is also fsynced before the commit record
- *	  (skipped when synchronous_commit is off).  A failed write truncates
+ *	  transaction wrote is also fsynced before the commit record (also
+ *	  under synchronous_commit = off: nothing else would ever sync them).  A failed write truncates
  *	  the file back to its last complete record before raising the error.
  *
  *	  Transaction ids must never be reused for another transaction while a
@@ -84,11 +84,13 @@ struct SegWriter
 	uint32		buf_len;
 	bool		needs_sync;
 	bool		full;			/* reached max_segment_size: stop using it */
+	uint64		last_use;		/* for giving back the least recently used */
 };
 
 struct SegActiveReader
 {
 	MemoryContext context;		/* where the reader and its buffer live */
+	MemoryContextCallback close_callback;	/* closes the file on errors */
 	File		file;
 	char		path[MAXPGPATH];
 	SegActiveHeader header;
@@ -105,6 +107,15 @@ static MemoryContext writer_context = NULL;
 static HTAB *writers = NULL;
 static SegWriter *last_writer = NULL;
 static bool wrote_rows = false;
+static uint64 writer_use_counter = 0;
+
+/*
+ * A transaction writing many buckets of one table (a bulk load of history)
+ * keeps at most this many segments of it claimed; the least recently used
+ * one is written, fsynced and given back early.  Its records are complete
+ * and durable then, so another writer appending after them is safe.
+ */
+#define SEG_MAX_CLAIMS_PER_TABLE	16
 
 /* segments claimed by this transaction to seal them: (relfilenode, slot) */
 typedef struct SegSealClaim
@@ -320,6 +331,9 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 						  files[i].bucket, sealed_path);
 			if (stat(sealed_path, &st) == 0)
 				continue;
+			if (stat(files[i].path, &st) < 0 ||
+				(uint64) st.st_size >= target->max_segment_size)
+				continue;		/* full: never appended to again */
 			if (SegActiveRepairTail(files[i].path) < target->max_segment_size)
 			{
 				found_id = files[i].segment_id;
@@ -407,6 +421,44 @@ release_writer(SegWriter *w)
 	SegShmemUnlockTable(state);
 }
 
+static void
+sync_writer(SegWriter *w)
+{
+	flush_writer(w);
+	if (w->needs_sync && FileSync(w->file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync segment file \"%s\": %m", w->path)));
+	w->needs_sync = false;
+}
+
+/* Keep at most SEG_MAX_CLAIMS_PER_TABLE segments of a table claimed. */
+static void
+give_back_lru_writer(Oid relfilenode)
+{
+	HASH_SEQ_STATUS status;
+	SegWriter  *w;
+	SegWriter  *lru = NULL;
+	int			claimed = 0;
+
+	hash_seq_init(&status, writers);
+	while ((w = hash_seq_search(&status)) != NULL)
+	{
+		if (w->key.relfilenode != relfilenode || w->slot < 0)
+			continue;
+		claimed++;
+		if (lru == NULL || w->last_use < lru->last_use)
+			lru = w;
+	}
+	if (claimed < SEG_MAX_CLAIMS_PER_TABLE)
+		return;
+	sync_writer(lru);
+	release_writer(lru);
+	lru->slot = -1;
+	if (last_writer == lru)
+		last_writer = NULL;
+}
+
 /*
  * The writer for the target's (table, bucket) in this transaction,
  * claiming an active segment on first use and moving to a new one when
@@ -438,18 +490,15 @@ SegActiveGetWriter(const SegAppendTarget *target)
 		w->slot = -1;
 		w->needs_sync = false;
 	}
-	else if (w->full)
+	else if (w->full && w->slot >= 0)
 	{
-		flush_writer(w);
-		if (w->needs_sync && FileSync(w->file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
-			ereport(data_sync_elevel(ERROR),
-					(errcode_for_file_access(),
-					 errmsg("could not fsync segment file \"%s\": %m", w->path)));
+		sync_writer(w);
 		release_writer(w);
 		w->slot = -1;
 	}
 	if (w->slot < 0)
 	{
+		give_back_lru_writer(w->key.relfilenode);
 		/* not yet claimed: forget the entry if claiming fails */
 		PG_TRY();
 		{
@@ -466,6 +515,7 @@ SegActiveGetWriter(const SegAppendTarget *target)
 		}
 		PG_END_TRY();
 	}
+	w->last_use = ++writer_use_counter;
 	last_writer = w;
 	return w;
 }
@@ -604,7 +654,6 @@ SegActivePreCommit(void)
 {
 	HASH_SEQ_STATUS status;
 	SegWriter  *w;
-	bool		sync = synchronous_commit > SYNCHRONOUS_COMMIT_OFF;
 
 	if (writers == NULL)
 		return;
@@ -614,7 +663,7 @@ SegActivePreCommit(void)
 		if (w->slot < 0)
 			continue;
 		flush_writer(w);
-		if (sync && w->needs_sync)
+		if (w->needs_sync)
 		{
 			if (FileSync(w->file, WAIT_EVENT_DATA_FILE_SYNC) != 0)
 				ereport(data_sync_elevel(ERROR),
@@ -623,15 +672,19 @@ SegActivePreCommit(void)
 			w->needs_sync = false;
 		}
 	}
-	/* we wrote no WAL of our own: make the commit record wait for disk */
-	if (wrote_rows && sync)
+	/*
+	 * The commit record must reach disk before the commit is reported, as
+	 * heap's WAL would make it (unless the user chose otherwise).
+	 */
+	if (wrote_rows && synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
 		ForceSyncCommit();
 }
 
 /*
  * Claim an active segment so that it can be sealed: false if a
- * transaction (this one included) is appending to it.  The claim ends
- * with the transaction; if it commits the segment is never claimed again.
+ * transaction (this one included) is appending to it.  SegActiveEndSeal
+ * ends the claim once the sealed file is in place; a seal that fails ends
+ * it with the transaction.
  */
 bool
 SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id, int64 bucket)
@@ -685,6 +738,42 @@ SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id, int64 bucket)
 	return claimed;
 }
 
+/*
+ * A seal of this segment is complete (its .seal file is in place, so no
+ * writer will pick the active file again): give the slot back at once, so
+ * that one transaction can seal more segments than there are slots.
+ */
+void
+SegActiveEndSeal(Oid relfilenode, uint32 segment_id)
+{
+	ListCell   *lc;
+
+	foreach(lc, seal_claims)
+	{
+		SegSealClaim *c = lfirst(lc);
+		SegTableState *state;
+
+		if (c->relfilenode != relfilenode || c->segment_id != segment_id)
+			continue;
+		state = SegShmemFindTable(MyDatabaseId, relfilenode);
+		if (state != NULL)
+		{
+			SegActiveSlot *slot = &state->slots[c->slot];
+
+			if (slot->segment_id == segment_id &&
+				slot->owner_procno == MyProc->pgprocno)
+			{
+				slot->owner_procno = -1;
+				slot->segment_id = 0;
+			}
+			SegShmemUnlockTable(state);
+		}
+		seal_claims = foreach_delete_current(seal_claims, lc);
+		pfree(c);
+		return;
+	}
+}
+
 /* Is a transaction appending to (or sealing) this segment right now? */
 bool
 SegActiveSegmentClaimed(Oid relfilenode, uint32 segment_id)
@@ -703,8 +792,7 @@ SegActiveSegmentClaimed(Oid relfilenode, uint32 segment_id)
 /*
  * End of transaction: give every claimed segment back and forget the
  * writers.  Unflushed rows of an aborted transaction are dropped; they
- * could never be visible.  Segments this transaction sealed are retired
- * if it committed.  Does not raise errors.
+ * could never be visible.  Does not raise errors.
  */
 void
 SegActiveAtEOXact(bool is_commit)
@@ -727,13 +815,10 @@ SegActiveAtEOXact(bool is_commit)
 		if (state == NULL)
 			continue;
 		slot = &state->slots[c->slot];
+		/* a seal that did not finish: the segment stays as it was */
 		if (slot->segment_id == c->segment_id &&
 			slot->owner_procno == MyProc->pgprocno)
-		{
 			slot->owner_procno = -1;
-			if (is_commit)
-				slot->segment_id = 0;
-		}
 		SegShmemUnlockTable(state);
 	}
 	seal_claims = NIL;
@@ -769,6 +854,17 @@ reader_read(SegActiveReader *r, char *dst, size_t len, uint64 offset)
 						r->path, nread, len, offset)));
 }
 
+/* Close the reader's file (once), when closed or when its context goes. */
+static void
+reader_close_file(void *arg)
+{
+	SegActiveReader *r = (SegActiveReader *) arg;
+
+	if (r->file >= 0)
+		FileClose(r->file);
+	r->file = -1;
+}
+
 /*
  * Open an active segment for reading up to its current size.  The reader
  * and its buffers live in CurrentMemoryContext.  The file must exist.  A file shorter than its header (a crash during creation)
@@ -788,6 +884,9 @@ SegActiveReaderOpen(const char *path)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not open segment file \"%s\": %m", path)));
+	r->close_callback.func = reader_close_file;
+	r->close_callback.arg = r;
+	MemoryContextRegisterResetCallback(r->context, &r->close_callback);
 	r->file_size = FileSize(r->file);
 	if (r->file_size < SEG_ACTIVE_HEADER_SIZE)
 	{
@@ -957,13 +1056,14 @@ SegActiveReaderFileSize(SegActiveReader *r)
 	return r->file_size;
 }
 
+/* Close the file and free the buffer; the small struct stays until its context goes. */
 void
 SegActiveReaderClose(SegActiveReader *r)
 {
-	FileClose(r->file);
+	reader_close_file(r);
 	if (r->buf)
 		pfree(r->buf);
-	pfree(r);
+	r->buf = NULL;
 }
 
 /*

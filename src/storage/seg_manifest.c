@@ -13,6 +13,11 @@
  *	  by (relfilenode, segment id): TRUNCATE and rewrites, which give a
  *	  table a new relfilenode, delete the old rows in the same transaction.
  *
+ *	  Seal, cleanup and quarantine take ShareUpdateExclusiveLock on the
+ *	  table, which conflicts with itself: a seal's manifest row is
+ *	  committed before another transaction's cleanup can look for orphans,
+ *	  and the sealing transaction itself sees its rows (command counter).
+ *
  *	  Access goes through the table's primary-key index with the caller's
  *	  snapshot; writes use simple_heap_insert/delete and keep the index
  *	  up to date through CatalogTupleInsert.
@@ -26,6 +31,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "segstore.h"
@@ -94,6 +100,9 @@ SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 	CatalogTupleInsert(rel, tuple);
 	heap_freetuple(tuple);
 	table_close(rel, RowExclusiveLock);
+
+	/* later steps of this transaction (cleanup, scans) must see the row */
+	CommandCounterIncrement();
 }
 
 /*

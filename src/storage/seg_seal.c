@@ -175,6 +175,7 @@ SegSealSegments(Relation rel, const SegSealParams *params)
 		SegSealInjectionPoint("renamed");
 
 		SegManifestInsert(relfilenode, &entry);
+		SegActiveEndSeal(relfilenode, f->segment_id);
 		SegSealInjectionPoint("manifest");
 
 		outcome = palloc(sizeof(SegSealOutcome));

@@ -123,6 +123,7 @@ extern void SegActivePreCommit(void);
 extern void SegActiveAtEOXact(bool is_commit);
 extern bool SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id,
 								  int64 bucket);
+extern void SegActiveEndSeal(Oid relfilenode, uint32 segment_id);
 extern bool SegActiveSegmentClaimed(Oid relfilenode, uint32 segment_id);
 extern uint64 SegActiveRepairTail(const char *path);
 

@@ -51,6 +51,7 @@ extern const SegTableOptions *SegOptionsGet(Relation rel);
 extern void SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs);
 extern void SegOptionsStore(Relation rel, List *defs, bool reset);
 extern void SegOptionsDelete(Oid relid);
+extern Oid	SegOptionsTableOwner(void);
 extern List *SegOptionsExtract(List **options);
 extern void SegOptionsBeginCreate(List *defs);
 extern void SegOptionsNoteCreated(Oid relid);

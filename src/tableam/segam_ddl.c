@@ -28,9 +28,14 @@
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "storage/fd.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
+#include "parser/parse_coerce.h"
 #include "parser/parse_type.h"
+#include "utils/builtins.h"
 #include "parser/parsetree.h"
 #include "segstore.h"
 #include "storage/segstorage.h"
@@ -56,6 +61,48 @@ call_next_utility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+}
+
+/*
+ * CREATE DATABASE copies a template's files but not its segstore
+ * directory: refuse templates whose segstore tables hold data rather than
+ * create a database with empty, unwritable copies of them.
+ */
+static void
+check_template(CreatedbStmt *stmt)
+{
+	const char *template = "template1";
+	ListCell   *lc;
+	Oid			dbid;
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+	bool		has_data = false;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *def = lfirst(lc);
+
+		if (strcmp(def->defname, "template") == 0 && def->arg != NULL)
+			template = defGetString(def);
+	}
+	dbid = get_database_oid(template, true);
+	if (!OidIsValid(dbid))
+		return;
+	snprintf(dir, MAXPGPATH, "%s/%u", SEG_ROOT_DIR, dbid);
+	d = AllocateDir(dir);
+	if (d == NULL)
+		return;
+	while ((de = ReadDir(d, dir)) != NULL)
+		if (de->d_name[0] != '.')
+			has_data = true;
+	FreeDir(d);
+	if (has_data)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot use database \"%s\" as a template: it has segstore tables", template),
+				 errdetail("CREATE DATABASE does not copy segstore segment files."),
+				 errhint("Use pg_dump and pg_restore to copy the database.")));
 }
 
 /* Run a CREATE TABLE [AS] with its segstore options pending. */
@@ -115,6 +162,34 @@ time_column_name(Oid relid)
 }
 
 /*
+ * ALTER COLUMN ... TYPE without a table rewrite (a binary-coercible change
+ * such as int4 to oid) would leave stored values in the old type's
+ * encoding: refuse it when the encoding differs.
+ */
+static void
+check_type_change(Oid relid, AlterTableCmd *cmd)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	AttrNumber	attnum = get_attnum(relid, cmd->name);
+	Oid			oldtype;
+	Oid			newtype;
+
+	if (attnum <= 0)
+		return;
+	oldtype = get_atttype(relid, attnum);
+	newtype = typenameTypeId(NULL, def->typeName);
+	if (SegRowKindOfType(oldtype) != SegRowKindOfType(newtype) &&
+		IsBinaryCoercible(oldtype, newtype))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change column \"%s\" of segstore table \"%s\" from %s to %s in place",
+						cmd->name, get_rel_name(relid),
+						format_type_be(oldtype), format_type_be(newtype)),
+				 errdetail("PostgreSQL would not rewrite the table, and segstore stores the two types differently."),
+				 errhint("Add a column of the new type, copy the values into it and drop the old column.")));
+}
+
+/*
  * ALTER TABLE: strip segstore options out of SET/RESET (returning them in
  * *set_defs / *reset_defs) and check column changes against the time
  * column.  Commands left empty are removed.
@@ -144,8 +219,12 @@ preprocess_alter_table(AlterTableStmt *stmt, Oid relid,
 			if (options == NIL)
 				continue;
 		}
-		else if (time_column != NULL && cmd->name != NULL &&
-				 strcmp(cmd->name, time_column) == 0)
+		else if (cmd->subtype == AT_AlterColumnType && OidIsValid(relid) &&
+				 cmd->name != NULL && SegIsSegstoreRelid(relid))
+			check_type_change(relid, cmd);
+		if (cmd->subtype != AT_SetRelOptions && cmd->subtype != AT_ResetRelOptions &&
+			time_column != NULL && cmd->name != NULL &&
+			strcmp(cmd->name, time_column) == 0)
 		{
 			if (cmd->subtype == AT_DropColumn)
 				ereport(ERROR,
@@ -180,6 +259,9 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *parsetree = pstmt->utilityStmt;
 	List	   *defs = NIL;
 	bool		if_not_exists = false;
+
+	if (IsA(parsetree, CreatedbStmt))
+		check_template((CreatedbStmt *) parsetree);
 
 	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateTableAsStmt))
 	{

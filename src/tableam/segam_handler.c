@@ -70,6 +70,7 @@ typedef struct SegScanDescData
 	bool		analyze_started;	/* ANALYZE reads everything at its first block */
 	SegRowLayout *layout;
 	SegRowDecoder decoder;
+	MemoryContextCallback decoder_callback;
 	SegVisibilityCache visibility;
 } SegScanDescData;
 
@@ -140,6 +141,12 @@ segam_slot_callbacks(Relation relation)
  * ------------------------------------------------------------------------
  */
 
+static void
+free_decoder_zone(void *arg)
+{
+	SegRowDecoderFree((SegRowDecoder *) arg);
+}
+
 static TableScanDesc
 segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 				 ScanKey key, ParallelTableScanDesc parallel_scan,
@@ -171,6 +178,10 @@ segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 	scan->segments = SegSealScanList(relation, snapshot, &scan->nsegments);
 	scan->layout = SegRowLayoutCreate(RelationGetDescr(relation));
 	SegRowDecoderInit(&scan->decoder);
+	/* the decoder's zone is malloc'd: free it with the scan context, errors included */
+	scan->decoder_callback.func = free_decoder_zone;
+	scan->decoder_callback.arg = &scan->decoder;
+	MemoryContextRegisterResetCallback(scan_context, &scan->decoder_callback);
 
 	MemoryContextSwitchTo(oldcxt);
 	return (TableScanDesc) scan;
@@ -185,7 +196,6 @@ segam_scan_end(TableScanDesc sscan)
 		SegActiveReaderClose(scan->reader);
 	if (scan->sealed_reader)
 		SegSealedReaderClose(scan->sealed_reader);
-	SegRowDecoderFree(&scan->decoder);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
 	MemoryContextDelete(scan->scan_context);

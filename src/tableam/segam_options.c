@@ -50,6 +50,9 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "miscadmin.h"
+#include "catalog/pg_class.h"
 #include "utils/timestamp.h"
 
 #define OPTIONS_TABLE		"table_options"
@@ -465,6 +468,8 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	INTERVALOID, INT2OID, INT4OID};
 	Datum		args[7];
 	int			ret;
+	Oid			save_userid;
+	int			save_sec_context;
 
 	if (reset || !read_stored(rel, &opts))
 		set_defaults(rel, &opts);
@@ -484,6 +489,13 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	args[5] = Int16GetDatum((int16) opts.compression_level);
 	args[6] = Int32GetDatum(opts.block_size);
 
+	/*
+	 * Callers checked that the user owns the table; the options table
+	 * belongs to the extension's owner, as whom the row is written.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(SegOptionsTableOwner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("INSERT INTO segstore.table_options "
@@ -500,8 +512,28 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not store segstore options: SPI result %d", ret);
 	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	CacheInvalidateRelcache(rel);
+}
+
+/* Owner of the extension's tables, as whom segstore writes to them. */
+Oid
+SegOptionsTableOwner(void)
+{
+	Oid			relid = options_relid(OPTIONS_TABLE);
+	HeapTuple	tuple;
+	Oid			owner;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("segstore options table does not exist"),
+				 errhint("Run CREATE EXTENSION segstore in this database.")));
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
 }
 
 /* Remove the stored options of a dropped table (no-op if none). */

@@ -38,6 +38,23 @@ PG_FUNCTION_INFO_V1(segstore_quarantine);
 #define MAINTENANCE_COLS 6
 #define VERIFY_COLS 5
 
+/* Reading about a table's segments needs SELECT on it. */
+static void
+check_select_privilege(Oid relid)
+{
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE,
+					   get_rel_name(relid) ? get_rel_name(relid) : "?");
+}
+
+/* Changing a table's segments or options needs ownership, checked before locking. */
+static void
+check_owner(Oid relid)
+{
+	if (get_rel_name(relid) != NULL && !pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+}
+
 static Relation
 open_segstore_table(Oid relid, LOCKMODE mode)
 {
@@ -72,6 +89,7 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	int64		max_size;
 
 	InitMaterializedSRF(fcinfo, 0);
+	check_select_privilege(relid);
 	rel = open_segstore_table(relid, AccessShareLock);
 	max_size = SegOptionsGet(rel)->max_segment_size;
 	SegActiveFlushRelation(rel->rd_node.relNode);
@@ -189,10 +207,8 @@ segstore_seal(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
+	check_owner(relid);
 	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE,
-					   RelationGetRelationName(rel));
 	if (!PG_ARGISNULL(1))
 	{
 		Interval   *iv = PG_GETARG_INTERVAL_P(1);
@@ -239,7 +255,8 @@ put_action(ReturnSetInfo *rsinfo, Oid relid, int64 segment_id,
 }
 
 /*
- * segstore.run_maintenance(): for every segstore table of the database,
+ * segstore.run_maintenance(): for every segstore table of the database
+ * that the caller owns (a superuser, as under pg_cron, owns them all),
  * seal the active segments whose bucket ended more than seal_after ago
  * and the full ones, then remove files earlier seals made obsolete.
  * A table another maintenance run (or DDL) holds is skipped, and the
@@ -252,9 +269,11 @@ segstore_run_maintenance(PG_FUNCTION_ARGS)
 	List	   *relids = NIL;
 	ListCell   *lc;
 	int			ret;
+	MemoryContext caller_cxt;
 
 	InitMaterializedSRF(fcinfo, 0);
 
+	caller_cxt = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute("SELECT c.oid FROM pg_catalog.pg_class c "
@@ -267,8 +286,11 @@ segstore_run_maintenance(PG_FUNCTION_ARGS)
 	{
 		bool		isnull;
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext spi_cxt = MemoryContextSwitchTo(caller_cxt);
 
+		/* the list must outlive SPI_finish */
 		relids = lappend_oid(relids, DatumGetObjectId(d));
+		MemoryContextSwitchTo(spi_cxt);
 	}
 	SPI_finish();
 
@@ -281,6 +303,9 @@ segstore_run_maintenance(PG_FUNCTION_ARGS)
 		int			removed;
 		TimestampTz start;
 
+		/* only the tables the caller owns (all of them for a superuser) */
+		if (!pg_class_ownercheck(relid, GetUserId()))
+			continue;
 		if (!ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock))
 		{
 			put_action(rsinfo, relid, -1, "skipped: table is busy", 0, 0, 0);
@@ -329,10 +354,8 @@ segstore_set_options(PG_FUNCTION_ARGS)
 	List	   *defs = NIL;
 	Relation	rel;
 
+	check_owner(relid);
 	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE,
-					   RelationGetRelationName(rel));
 
 	if (!PG_ARGISNULL(1))
 		defs = add_option(defs, "time_column", text_to_cstring(PG_GETARG_TEXT_PP(1)));
@@ -402,6 +425,7 @@ segstore_verify(PG_FUNCTION_ARGS)
 	ResourceOwner owner = CurrentResourceOwner;
 
 	InitMaterializedSRF(fcinfo, 0);
+	check_select_privilege(relid);
 	rel = open_segstore_table(relid, AccessShareLock);
 	SegActiveFlushRelation(rel->rd_node.relNode);
 	segments = SegSealScanList(rel, GetActiveSnapshot(), &n);
@@ -469,14 +493,17 @@ segstore_quarantine(PG_FUNCTION_ARGS)
 	Datum		args[3];
 	int			ret;
 	uint64		updated;
+	Oid			save_userid;
+	int			save_sec_context;
 
+	check_owner(relid);
 	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
-	if (!pg_class_ownercheck(relid, GetUserId()))
-		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE,
-					   RelationGetRelationName(rel));
 	args[0] = ObjectIdGetDatum(rel->rd_node.relNode);
 	args[1] = Int64GetDatum(segment_id);
 	args[2] = BoolGetDatum(on);
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(SegOptionsTableOwner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("UPDATE segstore.sealed_segments SET quarantined = $3 "
@@ -486,6 +513,7 @@ segstore_quarantine(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not update the segstore manifest: SPI result %d", ret);
 	updated = SPI_processed;
 	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	if (updated == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
