@@ -173,3 +173,11 @@ SELECT count(*), sum(v) FROM rw;
 ALTER TABLE rw SET ACCESS METHOD segstore;
 SELECT count(*), sum(v) FROM rw;
 SELECT * FROM segstore.tables WHERE table_name = 'rw'::regclass;
+
+-- a rewrite reads old rows with the old descriptor: NULLs and types survive
+CREATE TABLE rw2 (ts timestamptz NOT NULL, a int, b int, t text) USING segstore;
+INSERT INTO rw2 VALUES ('2024-01-01', 1, NULL, NULL), ('2024-01-01', NULL, 2, 'abc');
+ALTER TABLE rw2 ADD COLUMN r float8 DEFAULT random();
+SELECT a, b, t, r IS NOT NULL AS has_r FROM rw2 ORDER BY a NULLS LAST;
+ALTER TABLE rw2 ALTER COLUMN t TYPE int USING length(t);
+SELECT a, b, t FROM rw2 ORDER BY a NULLS LAST;

@@ -39,6 +39,7 @@ struct SegSealedReader
 	uint32		next_block;
 	uint32		next_row;		/* within the decoded block */
 	bool		closed;
+	MemoryContext context;		/* where the block buffers live */
 	MemoryContextCallback unmap_callback;
 };
 
@@ -182,6 +183,7 @@ SegSealedReaderOpen(const char *path)
 	const char *problem;
 
 	strlcpy(r->path, path, MAXPGPATH);
+	r->context = CurrentMemoryContext;
 	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
@@ -236,8 +238,13 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 {
 	const char *problem;
 	pg_crc32c	actual;
+	MemoryContext old = MemoryContextSwitchTo(r->context);
+	bool		ok;
 
-	if (!SegSealedDecodeBlock(&r->file, block, &r->block, &problem, &actual))
+	/* block buffers grow in the reader's context, not a per-row one */
+	ok = SegSealedDecodeBlock(&r->file, block, &r->block, &problem, &actual);
+	MemoryContextSwitchTo(old);
+	if (!ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupted block %u of sealed segment file \"%s\": %s",

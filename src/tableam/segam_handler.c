@@ -68,7 +68,8 @@ typedef struct SegScanDescData
 	SegActiveReader *reader;	/* that segment's reader if active */
 	SegSealedReader *sealed_reader; /* that segment's reader if sealed */
 	bool		analyze_started;	/* ANALYZE reads everything at its first block */
-	SegRowLayout *layout;
+	SegRowLayout *layout;		/* for layout_desc, the last slot's descriptor */
+	TupleDesc	layout_desc;
 	SegRowDecoder decoder;
 	MemoryContextCallback decoder_callback;
 	SegVisibilityCache visibility;
@@ -176,7 +177,6 @@ segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 	/* our own buffered rows must be in the files for us to see them */
 	SegActiveFlushRelation(relation->rd_node.relNode);
 	scan->segments = SegSealScanList(relation, snapshot, &scan->nsegments);
-	scan->layout = SegRowLayoutCreate(RelationGetDescr(relation));
 	SegRowDecoderInit(&scan->decoder);
 	/* the decoder's zone is malloc'd: free it with the scan context, errors included */
 	scan->decoder_callback.func = free_decoder_zone;
@@ -309,16 +309,31 @@ next_record(SegScanDesc scan, SegScanRow *row)
 	}
 }
 
-/* Decode a stored row into the slot as a virtual tuple. */
+/*
+ * Decode a stored row into the slot as a virtual tuple, by the slot's
+ * descriptor: a table rewrite reads the old rows with the descriptor they
+ * were written with, while the relation already has the new one.
+ */
 static void
 store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
 {
 	Relation	rel = scan->base.rs_rd;
+	TupleDesc	desc = slot->tts_tupleDescriptor;
 
+	if (desc != scan->layout_desc)
+	{
+		MemoryContext old = MemoryContextSwitchTo(scan->scan_context);
+
+		if (scan->layout)
+			pfree(scan->layout);
+		scan->layout = SegRowLayoutCreate(desc);
+		scan->layout_desc = desc;
+		MemoryContextSwitchTo(old);
+	}
 	if (row->object != NULL)
-		SegRowDecodeObject(&scan->decoder, scan->layout, RelationGetDescr(rel),
+		SegRowDecodeObject(&scan->decoder, scan->layout, desc,
 						   row->object, slot->tts_values, slot->tts_isnull);
-	else if (!SegRowDecode(&scan->decoder, scan->layout, RelationGetDescr(rel),
+	else if (!SegRowDecode(&scan->decoder, scan->layout, desc,
 						   row->payload, row->payload_len,
 						   slot->tts_values, slot->tts_isnull))
 		ereport(ERROR,
