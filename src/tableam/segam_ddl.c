@@ -263,6 +263,18 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsA(parsetree, CreatedbStmt))
 		check_template((CreatedbStmt *) parsetree);
 
+	/* refuse before PostgreSQL starts parallel build workers */
+	if (IsA(parsetree, IndexStmt))
+	{
+		IndexStmt  *stmt = (IndexStmt *) parsetree;
+		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+
+		if (OidIsValid(relid) && SegIsSegstoreRelid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("CREATE INDEX is not supported on segstore tables yet")));
+	}
+
 	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateTableAsStmt))
 	{
 		if (readOnlyTree)
