@@ -132,8 +132,13 @@ SegRowLayoutCreate(TupleDesc tupdesc)
 	return layout;
 }
 
-static int
-sbuffer_write(void *data, const char *buf, size_t len)
+/*
+ * msgpack write callback appending to a msgpack_sbuffer whose data is
+ * palloc'd: repalloc keeps the buffer in the context that owns it (NULL
+ * data is allocated in CurrentMemoryContext).
+ */
+int
+SegSbufferAppend(void *data, const char *buf, size_t len)
 {
 	msgpack_sbuffer *sbuf = (msgpack_sbuffer *) data;
 
@@ -141,7 +146,6 @@ sbuffer_write(void *data, const char *buf, size_t len)
 	{
 		size_t		nsize = Max(sbuf->alloc * 2, sbuf->size + len + 1024);
 
-		/* repalloc keeps the buffer in the context that owns it */
 		sbuf->data = sbuf->data ? repalloc_huge(sbuf->data, nsize) :
 			palloc_extended(nsize, MCXT_ALLOC_HUGE);
 		sbuf->alloc = nsize;
@@ -197,7 +201,7 @@ SegRowEncode(const SegRowLayout *layout, TupleDesc tupdesc,
 {
 	msgpack_packer pk;
 
-	msgpack_packer_init(&pk, out, sbuffer_write);
+	msgpack_packer_init(&pk, out, SegSbufferAppend);
 	msgpack_pack_array(&pk, tupdesc->natts);
 
 	for (int i = 0; i < tupdesc->natts; i++)

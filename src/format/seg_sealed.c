@@ -152,24 +152,6 @@ struct SegSealedBuilder
 	uint32		index_cap;
 };
 
-static int
-sbuf_append(void *data, const char *buf, size_t len)
-{
-	msgpack_sbuffer *sbuf = (msgpack_sbuffer *) data;
-
-	if (sbuf->alloc - sbuf->size < len)
-	{
-		size_t		nsize = Max(sbuf->alloc * 2, sbuf->size + len + 8192);
-
-		sbuf->data = sbuf->data ? repalloc_huge(sbuf->data, nsize) :
-			palloc_extended(nsize, MCXT_ALLOC_HUGE);
-		sbuf->alloc = nsize;
-	}
-	memcpy(sbuf->data + sbuf->size, buf, len);
-	sbuf->size += len;
-	return 0;
-}
-
 /*
  * Start a sealed file.  "att_types"/"att_lens" describe the natts columns
  * and must stay valid until SegSealedBuilderFinish.  Writes the header at
@@ -262,7 +244,7 @@ finish_block(SegSealedBuilder *b)
 		return;
 
 	b->raw.size = 0;
-	msgpack_packer_init(&pk, &b->raw, sbuf_append);
+	msgpack_packer_init(&pk, &b->raw, SegSbufferAppend);
 	msgpack_pack_array(&pk, 5);
 	msgpack_pack_array(&pk, b->nrows);
 	prev = 0;
@@ -286,7 +268,7 @@ finish_block(SegSealedBuilder *b)
 		prev = (uint64) b->times[i];
 	}
 	msgpack_pack_array(&pk, b->nrows);
-	sbuf_append(&b->raw, b->payloads.data, b->payloads.size);
+	SegSbufferAppend(&b->raw, b->payloads.data, b->payloads.size);
 
 	bound = ZSTD_compressBound(b->raw.size);
 	if (bound > b->compressed_cap)
@@ -354,7 +336,7 @@ SegSealedBuilderAddRow(SegSealedBuilder *b, uint64 row_number,
 	b->cmins[b->nrows] = cmin;
 	b->times[b->nrows] = time_value;
 	b->nrows++;
-	sbuf_append(&b->payloads, payload, payload_len);
+	SegSbufferAppend(&b->payloads, payload, payload_len);
 
 	if (b->payloads.size >= b->header.block_size)
 		finish_block(b);

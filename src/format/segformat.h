@@ -89,6 +89,7 @@ typedef struct SegRowDecoder
 	Size		buf_size;
 } SegRowDecoder;
 
+extern int	SegSbufferAppend(void *data, const char *buf, size_t len);
 extern int	SegRowKindOfType(Oid typid);
 extern SegRowLayout *SegRowLayoutCreate(TupleDesc tupdesc);
 extern void SegRowEncode(const SegRowLayout *layout, TupleDesc tupdesc,

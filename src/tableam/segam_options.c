@@ -148,8 +148,13 @@ set_defaults(Relation rel, SegTableOptions *opts)
 	}
 }
 
+/*
+ * An interval option in microseconds: no months or years (they have no
+ * fixed length), at least min_usecs, at most 36500 days.
+ */
 static int64
-parse_interval_option(const char *value)
+parse_interval_option(const char *name, const char *value, int64 min_usecs,
+					  const char *min_text)
 {
 	Interval   *iv;
 	int64		usecs;
@@ -161,50 +166,33 @@ parse_interval_option(const char *value)
 	if (iv->month != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for segstore option \"segment_interval\": \"%s\"", value),
+				 errmsg("invalid value for segstore option \"%s\": \"%s\"", name, value),
 				 errdetail("Months and years have no fixed length."),
 				 errhint("Use days, for example '30 days'.")));
 	usecs = iv->time + (int64) iv->day * USECS_PER_DAY;
-	if (usecs < USECS_PER_SEC || usecs > INT64CONST(36500) * USECS_PER_DAY)
+	if (usecs < min_usecs || usecs > INT64CONST(36500) * USECS_PER_DAY)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for segstore option \"segment_interval\": \"%s\"", value),
-				 errdetail("The interval must be between 1 second and 36500 days.")));
+				 errmsg("invalid value for segstore option \"%s\": \"%s\"", name, value),
+				 errdetail("The interval must be between %s and 36500 days.", min_text)));
 	return usecs;
 }
 
+/* A size option in bytes (any pg_size_bytes spelling) within [min, max]. */
 static int64
-parse_size_option(const char *value)
+parse_size_option(const char *name, const char *value, int64 min, int64 max,
+				  const char *range_text)
 {
 	int64		bytes;
 
 	bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes,
 											  CStringGetTextDatum(value)));
-	if (bytes < SEG_MIN_MAX_SEGMENT_SIZE || bytes > SEG_MAX_MAX_SEGMENT_SIZE)
+	if (bytes < min || bytes > max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for segstore option \"max_segment_size\": \"%s\"", value),
-				 errdetail("The size must be between 16kB and 1TB.")));
+				 errmsg("invalid value for segstore option \"%s\": \"%s\"", name, value),
+				 errdetail("The size must be between %s.", range_text)));
 	return bytes;
-}
-
-static int64
-parse_seal_after_option(const char *value)
-{
-	Interval   *iv;
-	int64		usecs;
-
-	iv = DatumGetIntervalP(DirectFunctionCall3(interval_in,
-											   CStringGetDatum(value),
-											   ObjectIdGetDatum(InvalidOid),
-											   Int32GetDatum(-1)));
-	usecs = iv->time + (int64) iv->day * USECS_PER_DAY;
-	if (iv->month != 0 || usecs < 0 || usecs > INT64CONST(36500) * USECS_PER_DAY)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for segstore option \"seal_after\": \"%s\"", value),
-				 errdetail("The interval must be between 0 and 36500 days, without months or years.")));
-	return usecs;
 }
 
 static int
@@ -218,21 +206,6 @@ parse_int_option(const char *name, const char *value, int min, int max)
 				 errmsg("invalid value for segstore option \"%s\": \"%s\"", name, value),
 				 errdetail("The value must be an integer between %d and %d.", min, max)));
 	return result;
-}
-
-static int
-parse_block_size_option(const char *value)
-{
-	int64		bytes;
-
-	bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes,
-											  CStringGetTextDatum(value)));
-	if (bytes < 4096 || bytes > 16 * 1024 * 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for segstore option \"block_size\": \"%s\"", value),
-				 errdetail("The size must be between 4kB and 16MB.")));
-	return (int) bytes;
 }
 
 static void
@@ -291,20 +264,26 @@ SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
 				set_time_column(rel, opts, value);
 		}
 		else if (strcmp(def->defname, "segment_interval") == 0)
-			opts->segment_interval = value ? parse_interval_option(value) :
+			opts->segment_interval = value ?
+				parse_interval_option("segment_interval", value, USECS_PER_SEC, "1 second") :
 				defaults.segment_interval;
 		else if (strcmp(def->defname, "max_segment_size") == 0)
-			opts->max_segment_size = value ? parse_size_option(value) :
+			opts->max_segment_size = value ?
+				parse_size_option("max_segment_size", value, SEG_MIN_MAX_SEGMENT_SIZE,
+								  SEG_MAX_MAX_SEGMENT_SIZE, "16kB and 1TB") :
 				defaults.max_segment_size;
 		else if (strcmp(def->defname, "seal_after") == 0)
-			opts->seal_after = value ? parse_seal_after_option(value) :
+			opts->seal_after = value ?
+				parse_interval_option("seal_after", value, 0, "0") :
 				defaults.seal_after;
 		else if (strcmp(def->defname, "compression_level") == 0)
 			opts->compression_level = value ?
 				parse_int_option("compression_level", value, 1, 19) :
 				defaults.compression_level;
 		else if (strcmp(def->defname, "block_size") == 0)
-			opts->block_size = value ? parse_block_size_option(value) :
+			opts->block_size = value ?
+				(int) parse_size_option("block_size", value, 4096, 16 * 1024 * 1024,
+										"4kB and 16MB") :
 				defaults.block_size;
 		else
 			ereport(ERROR,
