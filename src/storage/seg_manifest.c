@@ -9,7 +9,7 @@
  *	  switch from an active file to its sealed file is transactional: a
  *	  scan whose snapshot sees the row reads the sealed file, any other
  *	  scan reads the active file, which is removed only once no snapshot
- *	  can miss the row (SegManifestActiveFileRemovable).  Rows are keyed
+ *	  can miss the row (SegManifestRemovalHorizon).  Rows are keyed
  *	  by (relfilenode, segment id): TRUNCATE and rewrites, which give a
  *	  table a new relfilenode, delete the old rows in the same transaction.
  *
@@ -59,8 +59,12 @@ enum
 	Natts_manifest = Anum_quarantined
 };
 
-static Oid
-manifest_relid(const char *name, bool missing_ok)
+/*
+ * Oid of a relation of the extension's schema (its tables and indexes),
+ * or InvalidOid if missing and missing_ok.
+ */
+Oid
+SegCatalogRelid(const char *name, bool missing_ok)
 {
 	Oid			nsp = get_namespace_oid(SEGSTORE_SCHEMA_NAME, missing_ok);
 	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
@@ -68,7 +72,7 @@ manifest_relid(const char *name, bool missing_ok)
 	if (!OidIsValid(relid) && !missing_ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("segstore manifest table \"%s.%s\" does not exist",
+				 errmsg("segstore catalog table \"%s.%s\" does not exist",
 						SEGSTORE_SCHEMA_NAME, name),
 				 errhint("Run ALTER EXTENSION segstore UPDATE.")));
 	return relid;
@@ -78,7 +82,7 @@ manifest_relid(const char *name, bool missing_ok)
 void
 SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 {
-	Relation	rel = table_open(manifest_relid(MANIFEST_TABLE, false), RowExclusiveLock);
+	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
 	Datum		values[Natts_manifest];
 	bool		nulls[Natts_manifest];
 	HeapTuple	tuple;
@@ -113,8 +117,8 @@ SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 SegManifestEntry *
 SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
 {
-	Oid			table_oid = manifest_relid(MANIFEST_TABLE, true);
-	Oid			index_oid = manifest_relid(MANIFEST_INDEX, true);
+	Oid			table_oid = SegCatalogRelid(MANIFEST_TABLE, true);
+	Oid			index_oid = SegCatalogRelid(MANIFEST_INDEX, true);
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
@@ -160,30 +164,27 @@ SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
 }
 
 /*
- * Can the active file a manifest entry replaced be removed?  Only when
- * the sealing transaction committed before every snapshot that may still
- * read the table was taken, so none can be reading (or about to read)
- * the active file.
+ * The xid before which every committed seal is seen by every snapshot
+ * that may still read a table of this database.  The active file a seal
+ * replaced can be removed when the seal committed before this horizon:
+ * no scan can be reading (or about to read) it.
  */
-bool
-SegManifestActiveFileRemovable(const SegManifestEntry *e)
+TransactionId
+SegManifestRemovalHorizon(void)
 {
-	Relation	rel = table_open(manifest_relid(MANIFEST_TABLE, false), AccessShareLock);
+	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), AccessShareLock);
 	TransactionId horizon = GetOldestNonRemovableTransactionId(rel);
-	bool		result;
 
 	table_close(rel, AccessShareLock);
-	result = TransactionIdDidCommit(e->xmin) &&
-		TransactionIdPrecedes(e->xmin, horizon);
-	return result;
+	return horizon;
 }
 
 /* Delete every manifest row of a relfilenode (TRUNCATE, rewrite, DROP). */
 void
 SegManifestDeleteAll(Oid relfilenode)
 {
-	Oid			table_oid = manifest_relid(MANIFEST_TABLE, true);
-	Oid			index_oid = manifest_relid(MANIFEST_INDEX, true);
+	Oid			table_oid = SegCatalogRelid(MANIFEST_TABLE, true);
+	Oid			index_oid = SegCatalogRelid(MANIFEST_INDEX, true);
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;

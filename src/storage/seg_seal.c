@@ -208,17 +208,20 @@ SegSealCleanup(Relation rel)
 	int			nsealed;
 	SegManifestEntry *sealed;
 	int			removed = 0;
+	TransactionId horizon;
 
 	files = SegFilesListSegments(MyDatabaseId, relfilenode, &nfiles);
 	sealed = SegManifestList(relfilenode, GetLatestSnapshot(), &nsealed);
 	SegFilesTableDir(MyDatabaseId, relfilenode, dir);
+	horizon = SegManifestRemovalHorizon();
 
 	/* active files replaced by a seal that every snapshot sees */
 	for (int i = 0; i < nsealed; i++)
 	{
 		char		path[MAXPGPATH];
 
-		if (!SegManifestActiveFileRemovable(&sealed[i]))
+		if (!TransactionIdDidCommit(sealed[i].xmin) ||
+			!TransactionIdPrecedes(sealed[i].xmin, horizon))
 			continue;
 		SegFilesSegmentPath(MyDatabaseId, relfilenode, sealed[i].segment_id,
 							sealed[i].bucket_start, path);
@@ -268,7 +271,8 @@ compare_scan_segments(const void *a, const void *b)
 /*
  * The files a scan with "snapshot" reads: the sealed file of every
  * segment whose manifest row it sees, the active file of every other
- * segment, ordered by segment id.  palloc'd; *n entries.
+ * segment, ordered by segment id.  palloc'd (with the manifest entries
+ * the sealed ones point to); *n entries.
  */
 SegScanSegment *
 SegSealScanList(Relation rel, Snapshot snapshot, int *n)
@@ -297,6 +301,7 @@ SegSealScanList(Relation rel, Snapshot snapshot, int *n)
 		s->bucket = sealed[i].bucket_start;
 		s->sealed = true;
 		s->quarantined = sealed[i].quarantined;
+		s->manifest = &sealed[i];
 		SegSealedPath(MyDatabaseId, relfilenode, s->segment_id, s->bucket, s->path);
 	}
 	for (int i = 0; i < nfiles; i++)
@@ -310,11 +315,12 @@ SegSealScanList(Relation rel, Snapshot snapshot, int *n)
 		s->bucket = files[i].bucket;
 		s->sealed = false;
 		s->quarantined = false;
+		s->manifest = NULL;
 		strlcpy(s->path, files[i].path, MAXPGPATH);
 	}
 	qsort(list, count, sizeof(SegScanSegment), compare_scan_segments);
 	pfree(files);
-	pfree(sealed);
+	/* "sealed" stays: the list's manifest pointers point into it */
 	*n = count;
 	return list;
 }

@@ -153,7 +153,8 @@ typedef struct SegManifestEntry
 extern void SegManifestInsert(Oid relfilenode, const SegManifestEntry *e);
 extern SegManifestEntry *SegManifestList(Oid relfilenode, Snapshot snapshot,
 										 int *n);
-extern bool SegManifestActiveFileRemovable(const SegManifestEntry *e);
+extern Oid	SegCatalogRelid(const char *name, bool missing_ok);
+extern TransactionId SegManifestRemovalHorizon(void);
 extern void SegManifestDeleteAll(Oid relfilenode);
 
 /* ---- seg_sealed_io.c: writing sealed files, reading them via mmap ---- */
@@ -213,6 +214,7 @@ typedef struct SegScanSegment
 	int64		bucket;
 	bool		sealed;
 	bool		quarantined;
+	const SegManifestEntry *manifest;	/* sealed: its manifest row */
 	char		path[MAXPGPATH];
 } SegScanSegment;
 

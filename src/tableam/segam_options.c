@@ -41,6 +41,7 @@
 #include "commands/defrem.h"
 #include "executor/spi.h"
 #include "segstore.h"
+#include "storage/segstorage.h"
 #include "tableam/segam.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -295,16 +296,6 @@ SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
 
 /* ---- the options table ---- */
 
-static Oid
-options_relid(const char *name)
-{
-	Oid			nsp = get_namespace_oid(SEGSTORE_SCHEMA_NAME, true);
-
-	if (!OidIsValid(nsp))
-		return InvalidOid;
-	return get_relname_relid(name, nsp);
-}
-
 /*
  * Table rewrites (ALTER TABLE ... TYPE, ADD COLUMN with a volatile
  * default) fill a transient table named pg_temp_<oid of the table> that
@@ -327,8 +318,8 @@ options_owner(Relation rel)
 static bool
 read_stored(Relation rel, SegTableOptions *opts)
 {
-	Oid			table_oid = options_relid(OPTIONS_TABLE);
-	Oid			index_oid = options_relid(OPTIONS_INDEX);
+	Oid			table_oid = SegCatalogRelid(OPTIONS_TABLE, true);
+	Oid			index_oid = SegCatalogRelid(OPTIONS_INDEX, true);
 	Relation	options_rel;
 	SysScanDesc scan;
 	ScanKeyData key;
@@ -500,7 +491,7 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 Oid
 SegOptionsTableOwner(void)
 {
-	Oid			relid = options_relid(OPTIONS_TABLE);
+	Oid			relid = SegCatalogRelid(OPTIONS_TABLE, true);
 	HeapTuple	tuple;
 	Oid			owner;
 
@@ -519,8 +510,8 @@ SegOptionsTableOwner(void)
 void
 SegOptionsDelete(Oid relid)
 {
-	Oid			table_oid = options_relid(OPTIONS_TABLE);
-	Oid			index_oid = options_relid(OPTIONS_INDEX);
+	Oid			table_oid = SegCatalogRelid(OPTIONS_TABLE, true);
+	Oid			index_oid = SegCatalogRelid(OPTIONS_INDEX, true);
 	Relation	options_rel;
 	SysScanDesc scan;
 	ScanKeyData key;

@@ -84,8 +84,6 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	Relation	rel;
 	int			n;
 	SegScanSegment *segments;
-	int			nsealed;
-	SegManifestEntry *sealed;
 	int64		max_size;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -94,7 +92,6 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	max_size = SegOptionsGet(rel)->max_segment_size;
 	SegActiveFlushRelation(rel->rd_node.relNode);
 	segments = SegSealScanList(rel, GetActiveSnapshot(), &n);
-	sealed = SegManifestList(rel->rd_node.relNode, GetActiveSnapshot(), &nsealed);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -111,12 +108,8 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 		memset(nulls, 0, sizeof(nulls));
 		if (segments[i].sealed)
 		{
-			SegManifestEntry *e = NULL;
+			const SegManifestEntry *e = segments[i].manifest;
 
-			for (int j = 0; j < nsealed; j++)
-				if (sealed[j].segment_id == segments[i].segment_id)
-					e = &sealed[j];
-			Assert(e != NULL);
 			rows = e->row_count;
 			min_time = e->min_time;
 			max_time = e->max_time;
