@@ -6,7 +6,10 @@ OBJS = \
 	src/format/seg_record.o \
 	src/format/seg_row.o \
 	src/format/seg_sealed.o \
+	src/maintenance/seg_maintenance.o \
 	src/storage/seg_active.o \
+	src/storage/seg_cleanup.o \
+	src/storage/seg_evict.o \
 	src/storage/seg_files.o \
 	src/storage/seg_manifest.o \
 	src/storage/seg_seal.o \

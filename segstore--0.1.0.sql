@@ -20,19 +20,23 @@ CREATE TABLE segstore.table_options (
     max_segment_size bigint NOT NULL,
     seal_after interval NOT NULL,
     compression_level int2 NOT NULL,
-    block_size int4 NOT NULL
+    block_size int4 NOT NULL,
+    retention interval                  -- NULL: keep rows forever
 ) USING heap;
 
--- The manifest of sealed segments (see src/storage/seg_manifest.c): one row
--- per sealed segment, inserted by the sealing transaction.
-CREATE TABLE segstore.sealed_segments (
+-- The segment manifest (see src/storage/seg_manifest.c): one row per
+-- segment that is no longer a plain active file.  Sealing inserts a
+-- 'sealed' row; eviction turns a row into 'evicted' (or inserts one for an
+-- active segment), and cleanup deletes it once the files are gone.
+CREATE TABLE segstore.manifest (
     relfilenode oid NOT NULL,
     segment_id bigint NOT NULL,
+    state text NOT NULL CHECK (state IN ('sealed', 'evicted')),
     bucket_start timestamptz NOT NULL,
     bucket_end timestamptz NOT NULL,
     min_time timestamptz,
     max_time timestamptz,
-    row_count bigint NOT NULL,
+    row_count bigint,                   -- NULL: an evicted active segment
     raw_bytes bigint NOT NULL,
     bytes bigint NOT NULL,
     quarantined bool NOT NULL DEFAULT false,
@@ -83,7 +87,8 @@ SELECT c.oid::regclass AS table_name,
        coalesce(o.max_segment_size, 256 * 1024 * 1024) AS max_segment_size,
        coalesce(o.seal_after, interval '1 hour') AS seal_after,
        coalesce(o.compression_level, 6) AS compression_level,
-       coalesce(o.block_size, 256 * 1024) AS block_size
+       coalesce(o.block_size, 256 * 1024) AS block_size,
+       o.retention
 FROM pg_catalog.pg_class c
 LEFT JOIN segstore.table_options o ON o.relid = c.oid
 LEFT JOIN pg_catalog.pg_attribute a
@@ -114,6 +119,45 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'segstore_run_maintenance'
 LANGUAGE C;
 
+CREATE FUNCTION segstore.set_policy(
+    tbl regclass,
+    retention interval DEFAULT NULL,
+    seal_after interval DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'segstore_set_policy'
+LANGUAGE C;
+
+CREATE FUNCTION segstore.drop_policy(tbl regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'segstore_drop_policy'
+LANGUAGE C STRICT;
+
+CREATE VIEW segstore.policies AS
+SELECT table_name, retention, seal_after
+FROM segstore.tables;
+
+CREATE FUNCTION segstore.evict(
+    tbl regclass,
+    older_than interval,
+    OUT segment_id bigint,
+    OUT state text,
+    OUT row_count bigint,
+    OUT bytes bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'segstore_evict'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION segstore.evict_before(
+    tbl regclass,
+    cutoff timestamptz,
+    OUT segment_id bigint,
+    OUT state text,
+    OUT row_count bigint,
+    OUT bytes bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'segstore_evict_before'
+LANGUAGE C STRICT;
+
 CREATE FUNCTION segstore.verify(
     tbl regclass,
     OUT segment_id bigint,
@@ -131,4 +175,4 @@ AS 'MODULE_PATHNAME', 'segstore_quarantine'
 LANGUAGE C STRICT;
 
 GRANT USAGE ON SCHEMA segstore TO PUBLIC;
-GRANT SELECT ON segstore.segments, segstore.tables TO PUBLIC;
+GRANT SELECT ON segstore.segments, segstore.tables, segstore.policies TO PUBLIC;

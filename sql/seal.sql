@@ -60,7 +60,7 @@ SELECT * FROM ord_after WHERE pos <= 5 OR pos % 250 = 0 ORDER BY pos;
 -- rolled-back rows are gone from the sealed files and were never visible
 SELECT count(*) FROM ord WHERE note LIKE 'rolled back%' OR note LIKE 'savepoint%';
 SELECT sum(row_count) AS stored_rows FROM segstore.segments WHERE table_name = 'ord'::regclass;
-SELECT count(*) FROM segstore.sealed_segments
+SELECT count(*) FROM segstore.manifest
 WHERE relfilenode = pg_relation_filenode('ord');
 -- nothing left to seal
 SELECT * FROM segstore.seal('ord');
@@ -319,7 +319,7 @@ CREATE TABLE tr (ts timestamptz NOT NULL, id int) USING segstore;
 INSERT INTO tr SELECT '2024-08-01'::timestamptz + g * interval '1 hour', g FROM generate_series(1, 50) g;
 SELECT segment_id, row_count FROM segstore.seal('tr') ORDER BY segment_id;
 CREATE TEMP TABLE tr_node AS SELECT pg_relation_filenode('tr') AS node;
-SELECT count(*) AS manifest_rows FROM segstore.sealed_segments, tr_node WHERE relfilenode = node;
+SELECT count(*) AS manifest_rows FROM segstore.manifest, tr_node WHERE relfilenode = node;
 BEGIN;
 TRUNCATE tr;
 SELECT count(*) FROM tr;
@@ -327,7 +327,7 @@ SELECT count(*) FROM segstore.segments WHERE table_name = 'tr'::regclass;
 ROLLBACK;
 -- the rolled-back TRUNCATE left the sealed segments in place
 SELECT pg_relation_filenode('tr') = node AS same_node FROM tr_node;
-SELECT count(*) AS manifest_rows FROM segstore.sealed_segments, tr_node WHERE relfilenode = node;
+SELECT count(*) AS manifest_rows FROM segstore.manifest, tr_node WHERE relfilenode = node;
 SELECT count(*), sum(id) FROM tr;
 SELECT segment_id, state, row_count FROM segstore.segments WHERE table_name = 'tr'::regclass ORDER BY segment_id;
 -- a TRUNCATE in a subtransaction rolled back, then one committed
@@ -341,15 +341,15 @@ SELECT count(*), sum(id) FROM tr;
 TRUNCATE tr;
 SELECT count(*) FROM tr;
 SELECT count(*) FROM segstore.segments WHERE table_name = 'tr'::regclass;
-SELECT count(*) AS old_manifest_rows FROM segstore.sealed_segments, tr_node WHERE relfilenode = node;
+SELECT count(*) AS old_manifest_rows FROM segstore.manifest, tr_node WHERE relfilenode = node;
 -- new rows after the TRUNCATE, sealed again
 INSERT INTO tr VALUES ('2024-08-01 10:00', 1000);
 SELECT segment_id, row_count FROM segstore.seal('tr');
 SELECT * FROM tr;
 UPDATE tr_node SET node = pg_relation_filenode('tr');
-SELECT count(*) AS manifest_rows FROM segstore.sealed_segments, tr_node WHERE relfilenode = node;
+SELECT count(*) AS manifest_rows FROM segstore.manifest, tr_node WHERE relfilenode = node;
 DROP TABLE tr;
-SELECT count(*) AS manifest_rows FROM segstore.sealed_segments, tr_node WHERE relfilenode = node;
+SELECT count(*) AS manifest_rows FROM segstore.manifest, tr_node WHERE relfilenode = node;
 -- DROP rolled back keeps everything
 CREATE TABLE dr (ts timestamptz NOT NULL, id int) USING segstore;
 INSERT INTO dr SELECT '2024-08-01'::timestamptz + g * interval '1 hour', g FROM generate_series(1, 50) g;
@@ -360,7 +360,7 @@ ROLLBACK;
 SELECT count(*), sum(id) FROM dr;
 UPDATE tr_node SET node = pg_relation_filenode('dr');
 DROP TABLE dr;
-SELECT count(*) AS manifest_rows FROM segstore.sealed_segments, tr_node WHERE relfilenode = node;
+SELECT count(*) AS manifest_rows FROM segstore.manifest, tr_node WHERE relfilenode = node;
 
 --
 -- 9. Values of many types round-trip through a seal.

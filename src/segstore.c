@@ -29,7 +29,7 @@
 PG_MODULE_MAGIC;
 
 int			segstore_max_tables = 1024;
-char	   *segstore_seal_pause_at = NULL;
+char	   *segstore_pause_at = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -91,6 +91,24 @@ segstore_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		SegFilesAtEOSubXact(false, mySubid, parentSubid);
 }
 
+/*
+ * If segstore.pause_at names this step, wait here (for at most ten
+ * minutes, interruptibly) so that a crash test can stop the server at
+ * exactly this point of a seal or an eviction.
+ */
+void
+SegPausePoint(const char *step)
+{
+	if (segstore_pause_at == NULL || strcmp(segstore_pause_at, step) != 0)
+		return;
+	ereport(LOG, (errmsg("segstore: paused at step \"%s\"", step)));
+	for (int i = 0; i < 6000; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(100000L);
+	}
+}
+
 void
 _PG_init(void)
 {
@@ -107,10 +125,10 @@ _PG_init(void)
 							1024, 16, 1000000,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
-	DefineCustomStringVariable("segstore.seal_pause_at",
-							   "Debugging aid for crash tests: a seal waits at this step.",
-							   "Steps: partial, written, renamed, manifest. Empty: never wait.",
-							   &segstore_seal_pause_at,
+	DefineCustomStringVariable("segstore.pause_at",
+							   "Debugging aid for crash tests: a seal or an eviction waits at this step.",
+							   "Seal steps: partial, written, renamed, manifest. Eviction steps: evict-marked, evict-unlinked. Empty: never wait.",
+							   &segstore_pause_at,
 							   "",
 							   PGC_SUSET, GUC_NOT_IN_SAMPLE,
 							   NULL, NULL, NULL);

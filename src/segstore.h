@@ -13,6 +13,8 @@
 
 /* GUCs, defined in segstore.c */
 extern int	segstore_max_tables;
-extern char *segstore_seal_pause_at;
+extern char *segstore_pause_at;
+
+extern void SegPausePoint(const char *step);
 
 #endif							/* SEGSTORE_H */

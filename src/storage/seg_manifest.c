@@ -1,26 +1,37 @@
 /*-------------------------------------------------------------------------
  *
  * seg_manifest.c
- *	  The manifest of sealed segments: rows of the heap table
- *	  segstore.sealed_segments, one per sealed segment.
+ *	  The segment manifest: rows of the heap table segstore.manifest, one
+ *	  per segment that is sealed or evicted.  A segment without a row is a
+ *	  plain active file.
  *
  * NOTES
- *	  Sealing inserts a manifest row in the sealing transaction, so the
+ *	  Sealing inserts a 'sealed' row in the sealing transaction, so the
  *	  switch from an active file to its sealed file is transactional: a
  *	  scan whose snapshot sees the row reads the sealed file, any other
  *	  scan reads the active file, which is removed only once no snapshot
- *	  can miss the row (SegManifestRemovalHorizon).  Rows are keyed
- *	  by (relfilenode, segment id): TRUNCATE and rewrites, which give a
- *	  table a new relfilenode, delete the old rows in the same transaction.
+ *	  can miss the row (SegManifestRemovalHorizon).
  *
- *	  Seal, cleanup and quarantine take ShareUpdateExclusiveLock on the
- *	  table, which conflicts with itself: a seal's manifest row is
- *	  committed before another transaction's cleanup can look for orphans,
- *	  and the sealing transaction itself sees its rows (command counter).
+ *	  Eviction is the same kind of switch: it updates a sealed row to
+ *	  'evicted' (or inserts an 'evicted' row for an active segment).  A
+ *	  snapshot that sees the new version skips the segment; an older one
+ *	  still reads its files, which cleanup removes once the evicting
+ *	  transaction is behind the horizon, and only then deletes the row.
+ *	  Segment ids are never reused (seg_shmem.c), so a deleted row cannot
+ *	  come to describe another segment.
+ *
+ *	  Rows are keyed by (relfilenode, segment id): TRUNCATE and rewrites,
+ *	  which give a table a new relfilenode, delete the old rows in the same
+ *	  transaction.
+ *
+ *	  Seal, evict, cleanup and quarantine take ShareUpdateExclusiveLock on
+ *	  the table, which conflicts with itself: a manifest change is
+ *	  committed before another transaction's cleanup can look at it, and
+ *	  the changing transaction itself sees its rows (command counter).
  *
  *	  Access goes through the table's primary-key index with the caller's
- *	  snapshot; writes use simple_heap_insert/delete and keep the index
- *	  up to date through CatalogTupleInsert.
+ *	  snapshot; writes go through CatalogTupleInsert/Update/Delete, which
+ *	  keep the index up to date.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,17 +48,19 @@
 #include "segstore.h"
 #include "storage/procarray.h"
 #include "storage/segstorage.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 
-#define MANIFEST_TABLE	"sealed_segments"
-#define MANIFEST_INDEX	"sealed_segments_pkey"
+#define MANIFEST_TABLE	"manifest"
+#define MANIFEST_INDEX	"manifest_pkey"
 
 enum
 {
 	Anum_relfilenode = 1,
 	Anum_segment_id,
+	Anum_state,
 	Anum_bucket_start,
 	Anum_bucket_end,
 	Anum_min_time,
@@ -78,7 +91,7 @@ SegCatalogRelid(const char *name, bool missing_ok)
 	return relid;
 }
 
-/* Record a newly sealed segment (in the current transaction). */
+/* Record a sealed or evicted segment (in the current transaction). */
 void
 SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 {
@@ -90,12 +103,14 @@ SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 	memset(nulls, 0, sizeof(nulls));
 	values[Anum_relfilenode - 1] = ObjectIdGetDatum(relfilenode);
 	values[Anum_segment_id - 1] = Int64GetDatum(e->segment_id);
+	values[Anum_state - 1] = CStringGetTextDatum(e->evicted ? "evicted" : "sealed");
 	values[Anum_bucket_start - 1] = Int64GetDatum(e->bucket_start);
 	values[Anum_bucket_end - 1] = Int64GetDatum(e->bucket_end);
 	values[Anum_min_time - 1] = Int64GetDatum(e->min_time);
 	values[Anum_max_time - 1] = Int64GetDatum(e->max_time);
-	nulls[Anum_min_time - 1] = nulls[Anum_max_time - 1] = e->row_count == 0;
+	nulls[Anum_min_time - 1] = nulls[Anum_max_time - 1] = e->row_count <= 0;
 	values[Anum_row_count - 1] = Int64GetDatum(e->row_count);
+	nulls[Anum_row_count - 1] = e->row_count < 0;
 	values[Anum_raw_bytes - 1] = Int64GetDatum(e->raw_bytes);
 	values[Anum_bytes - 1] = Int64GetDatum(e->bytes);
 	values[Anum_quarantined - 1] = BoolGetDatum(false);
@@ -110,9 +125,10 @@ SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 }
 
 /*
- * The sealed segments of a relfilenode that "snapshot" sees, ordered by
- * segment id (palloc'd array; *n entries).  Each entry's xmin is the
- * sealing transaction.  An extension without a manifest gives none.
+ * The manifest rows of a relfilenode that "snapshot" sees, sealed and
+ * evicted, ordered by segment id (palloc'd array; *n entries).  Each
+ * entry's xmin is the transaction that sealed or evicted the segment.
+ * An extension without a manifest gives none.
  */
 SegManifestEntry *
 SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
@@ -148,11 +164,12 @@ SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
 		e = &entries[(*n)++];
 		heap_deform_tuple(tuple, RelationGetDescr(rel), values, nulls);
 		e->segment_id = (uint32) DatumGetInt64(values[Anum_segment_id - 1]);
+		e->evicted = strcmp(TextDatumGetCString(values[Anum_state - 1]), "evicted") == 0;
 		e->bucket_start = DatumGetInt64(values[Anum_bucket_start - 1]);
 		e->bucket_end = DatumGetInt64(values[Anum_bucket_end - 1]);
 		e->min_time = nulls[Anum_min_time - 1] ? 0 : DatumGetInt64(values[Anum_min_time - 1]);
 		e->max_time = nulls[Anum_max_time - 1] ? 0 : DatumGetInt64(values[Anum_max_time - 1]);
-		e->row_count = DatumGetInt64(values[Anum_row_count - 1]);
+		e->row_count = nulls[Anum_row_count - 1] ? -1 : DatumGetInt64(values[Anum_row_count - 1]);
 		e->raw_bytes = DatumGetInt64(values[Anum_raw_bytes - 1]);
 		e->bytes = DatumGetInt64(values[Anum_bytes - 1]);
 		e->quarantined = DatumGetBool(values[Anum_quarantined - 1]);
@@ -161,6 +178,79 @@ SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return entries;
+}
+
+/* The entry of segment_id in a SegManifestList result, or NULL. */
+const SegManifestEntry *
+SegManifestFind(const SegManifestEntry *entries, int n, uint32 segment_id)
+{
+	for (int i = 0; i < n; i++)
+		if (entries[i].segment_id == segment_id)
+			return &entries[i];
+	return NULL;
+}
+
+/*
+ * Mark a sealed segment evicted (in the current transaction).  Returns
+ * false if the segment has no manifest row this transaction can update.
+ */
+bool
+SegManifestMarkEvicted(Oid relfilenode, uint32 segment_id)
+{
+	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&keys[0], Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relfilenode));
+	ScanKeyInit(&keys[1], Anum_segment_id, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(segment_id));
+	scan = systable_beginscan(rel, SegCatalogRelid(MANIFEST_INDEX, false), true,
+							  GetLatestSnapshot(), 2, keys);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		Datum		values[Natts_manifest];
+		bool		nulls[Natts_manifest];
+		bool		replace[Natts_manifest] = {0};
+		HeapTuple	newtuple;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[Anum_state - 1] = CStringGetTextDatum("evicted");
+		replace[Anum_state - 1] = true;
+		newtuple = heap_modify_tuple(tuple, RelationGetDescr(rel), values, nulls, replace);
+		CatalogTupleUpdate(rel, &tuple->t_self, newtuple);
+		heap_freetuple(newtuple);
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, RowExclusiveLock);
+	CommandCounterIncrement();
+	return found;
+}
+
+/* Delete the manifest row of one segment whose files are gone. */
+void
+SegManifestDelete(Oid relfilenode, uint32 segment_id)
+{
+	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relfilenode));
+	ScanKeyInit(&keys[1], Anum_segment_id, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(segment_id));
+	scan = systable_beginscan(rel, SegCatalogRelid(MANIFEST_INDEX, false), true,
+							  GetLatestSnapshot(), 2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		CatalogTupleDelete(rel, &tuple->t_self);
+	systable_endscan(scan);
+	table_close(rel, RowExclusiveLock);
+	CommandCounterIncrement();
 }
 
 /*
@@ -197,7 +287,7 @@ SegManifestDeleteAll(Oid relfilenode)
 				ObjectIdGetDatum(relfilenode));
 	scan = systable_beginscan(rel, index_oid, true, NULL, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-		simple_heap_delete(rel, &tuple->t_self);
+		CatalogTupleDelete(rel, &tuple->t_self);
 	systable_endscan(scan);
 	table_close(rel, RowExclusiveLock);
 }

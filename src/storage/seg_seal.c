@@ -16,8 +16,9 @@
  *		3. insert the manifest row (seg_manifest.c) in the same
  *		   transaction, and schedule the .seal file's removal if that
  *		   transaction aborts.
- *	  The active file stays until no snapshot can need it: cleanup removes
- *	  it once the sealing transaction is older than every snapshot.  A
+ *	  The active file stays until no snapshot can need it: cleanup
+ *	  (seg_cleanup.c) removes it once the sealing transaction is older
+ *	  than every snapshot.  A
  *	  crash at any step leaves the active file (the old state) or the
  *	  committed manifest row (the new state), plus orphan .seal/.tmp files
  *	  or a superseded active file that cleanup removes.
@@ -25,8 +26,8 @@
  *	  Row order and row numbers are kept, so a scan returns the same rows
  *	  in the same order with the same TIDs before and after a seal.
  *
- *	  A debug setting, segstore.seal_pause_at, makes a seal wait at a named
- *	  step so crash tests can stop the server exactly there.
+ *	  The debug setting segstore.pause_at (SegPausePoint) makes a seal wait
+ *	  at a named step so crash tests can stop the server exactly there.
  *
  *-------------------------------------------------------------------------
  */
@@ -43,23 +44,6 @@
 #include "storage/segstorage.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
-
-/*
- * If segstore.seal_pause_at names this step, wait here (for at most ten
- * minutes) so that a test can crash the server at this point.
- */
-void
-SegSealInjectionPoint(const char *step)
-{
-	if (segstore_seal_pause_at == NULL || strcmp(segstore_seal_pause_at, step) != 0)
-		return;
-	ereport(LOG, (errmsg("segstore: seal paused at step \"%s\"", step)));
-	for (int i = 0; i < 6000; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		pg_usleep(100000L);
-	}
-}
 
 void
 SegSealedPath(Oid dbid, Oid relfilenode, uint32 segment_id, int64 bucket,
@@ -87,15 +71,6 @@ keep_unless_aborted(const SegRecordHeader *hdr)
 	if (TransactionIdIsInProgress(hdr->xmin))
 		return true;
 	return TransactionIdDidCommit(hdr->xmin);
-}
-
-static bool
-manifest_has(const SegManifestEntry *entries, int n, uint32 segment_id)
-{
-	for (int i = 0; i < n; i++)
-		if (entries[i].segment_id == segment_id)
-			return true;
-	return false;
 }
 
 /*
@@ -131,7 +106,7 @@ SegSealSegments(Relation rel, const SegSealParams *params)
 		TimestampTz start = GetCurrentTimestamp();
 		bool		due;
 
-		if (manifest_has(sealed, nsealed, f->segment_id))
+		if (SegManifestFind(sealed, nsealed, f->segment_id))
 			continue;
 		SegSealedPath(MyDatabaseId, relfilenode, f->segment_id, f->bucket, sealed_path);
 		if (file_exists(sealed_path))
@@ -172,11 +147,11 @@ SegSealSegments(Relation rel, const SegSealParams *params)
 		SegSealedWrite(reader, sealed_path, &header, params->att_types,
 					   params->att_lens, keep_unless_aborted, &entry);
 		SegActiveReaderClose(reader);
-		SegSealInjectionPoint("renamed");
+		SegPausePoint("renamed");
 
 		SegManifestInsert(relfilenode, &entry);
 		SegActiveEndSeal(relfilenode, f->segment_id);
-		SegSealInjectionPoint("manifest");
+		SegPausePoint("manifest");
 
 		outcome = palloc(sizeof(SegSealOutcome));
 		outcome->segment_id = f->segment_id;
@@ -192,71 +167,6 @@ SegSealSegments(Relation rel, const SegSealParams *params)
 	return outcomes;
 }
 
-/*
- * Remove what seals left behind: active files whose sealed replacement no
- * snapshot can miss any more, and .seal/.tmp files of seals that never
- * committed.  Returns the number of files removed.  Caller holds at
- * least ShareUpdateExclusiveLock on rel.
- */
-int
-SegSealCleanup(Relation rel)
-{
-	Oid			relfilenode = rel->rd_node.relNode;
-	char		dir[MAXPGPATH];
-	int			nfiles;
-	SegSegmentFile *files;
-	int			nsealed;
-	SegManifestEntry *sealed;
-	int			removed = 0;
-	TransactionId horizon;
-
-	files = SegFilesListSegments(MyDatabaseId, relfilenode, &nfiles);
-	sealed = SegManifestList(relfilenode, GetLatestSnapshot(), &nsealed);
-	SegFilesTableDir(MyDatabaseId, relfilenode, dir);
-	horizon = SegManifestRemovalHorizon();
-
-	/* active files replaced by a seal that every snapshot sees */
-	for (int i = 0; i < nsealed; i++)
-	{
-		char		path[MAXPGPATH];
-
-		if (!TransactionIdDidCommit(sealed[i].xmin) ||
-			!TransactionIdPrecedes(sealed[i].xmin, horizon))
-			continue;
-		SegFilesSegmentPath(MyDatabaseId, relfilenode, sealed[i].segment_id,
-							sealed[i].bucket_start, path);
-		if (unlink(path) == 0)
-			removed++;
-		else if (errno != ENOENT)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", path)));
-	}
-
-	/* sealed files of seals that did not commit (not running now either) */
-	for (int i = 0; i < nfiles; i++)
-	{
-		char		path[MAXPGPATH];
-		char		tmp[MAXPGPATH];
-
-		if (manifest_has(sealed, nsealed, files[i].segment_id) ||
-			SegActiveSegmentClaimed(relfilenode, files[i].segment_id))
-			continue;
-		SegSealedPath(MyDatabaseId, relfilenode, files[i].segment_id,
-					  files[i].bucket, path);
-		snprintf(tmp, MAXPGPATH, "%s.tmp", path);
-		if (unlink(path) == 0)
-			removed++;
-		if (unlink(tmp) == 0)
-			removed++;
-	}
-	if (removed > 0)
-		SegFilesFsyncDir(dir);
-	pfree(files);
-	pfree(sealed);
-	return removed;
-}
-
 static int
 compare_scan_segments(const void *a, const void *b)
 {
@@ -270,8 +180,9 @@ compare_scan_segments(const void *a, const void *b)
 
 /*
  * The files a scan with "snapshot" reads: the sealed file of every
- * segment whose manifest row it sees, the active file of every other
- * segment, ordered by segment id.  palloc'd (with the manifest entries
+ * segment whose 'sealed' manifest row it sees, nothing of a segment whose
+ * 'evicted' row it sees, the active file of every other segment, ordered
+ * by segment id.  palloc'd (with the manifest entries
  * the sealed ones point to); *n entries.
  */
 SegScanSegment *
@@ -295,8 +206,11 @@ SegSealScanList(Relation rel, Snapshot snapshot, int *n)
 
 	for (int i = 0; i < nsealed; i++)
 	{
-		SegScanSegment *s = &list[count++];
+		SegScanSegment *s;
 
+		if (sealed[i].evicted)
+			continue;
+		s = &list[count++];
 		s->segment_id = sealed[i].segment_id;
 		s->bucket = sealed[i].bucket_start;
 		s->sealed = true;
@@ -308,7 +222,7 @@ SegSealScanList(Relation rel, Snapshot snapshot, int *n)
 	{
 		SegScanSegment *s;
 
-		if (manifest_has(sealed, nsealed, files[i].segment_id))
+		if (SegManifestFind(sealed, nsealed, files[i].segment_id))
 			continue;
 		s = &list[count++];
 		s->segment_id = files[i].segment_id;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "pgstat.h"
+#include "segstore.h"
 #include "storage/fd.h"
 #include "storage/segstorage.h"
 #include "utils/memutils.h"
@@ -108,7 +109,7 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 	result->row_count = 0;
 	builder = SegSealedBuilderCreate(header_template, att_types, att_lens,
 									 write_to_file, &target);
-	SegSealInjectionPoint("partial");
+	SegPausePoint("partial");
 	while (SegActiveReaderNext(reader, &rec, &payload))
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -138,7 +139,7 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 				 errmsg("could not fsync file \"%s\": %m", tmp_path)));
 	FileClose(target.file);
 
-	SegSealInjectionPoint("written");
+	SegPausePoint("written");
 	if (durable_rename(tmp_path, sealed_path, ERROR) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),

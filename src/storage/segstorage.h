@@ -11,6 +11,9 @@
  *		<segment id>_<bucket>.act	an active segment (see seg_record.c)
  *		<segment id>_<bucket>.seal	its sealed replacement (see seg_sealed.c)
  *
+ *	  Which file of a segment scans read, or whether the segment is gone,
+ *	  is the business of the manifest (seg_manifest.c).
+ *
  *	  Keyed by relfilenode, so TRUNCATE and rewrites get a fresh directory
  *	  and a rollback keeps the old one (seg_files.c).
  *
@@ -134,25 +137,30 @@ extern const SegActiveHeader *SegActiveReaderHeader(SegActiveReader *reader);
 extern uint64 SegActiveReaderFileSize(SegActiveReader *reader);
 extern void SegActiveReaderClose(SegActiveReader *reader);
 
-/* ---- seg_manifest.c: the manifest of sealed segments ---- */
+/* ---- seg_manifest.c: the manifest of sealed and evicted segments ---- */
 
 typedef struct SegManifestEntry
 {
 	uint32		segment_id;
+	bool		evicted;		/* else sealed */
 	int64		bucket_start;
 	int64		bucket_end;
 	int64		min_time;
 	int64		max_time;
-	int64		row_count;
+	int64		row_count;		/* -1: not known (an evicted active segment) */
 	int64		raw_bytes;
 	int64		bytes;
 	bool		quarantined;
-	TransactionId xmin;			/* the sealing transaction */
+	TransactionId xmin;			/* the sealing or evicting transaction */
 } SegManifestEntry;
 
 extern void SegManifestInsert(Oid relfilenode, const SegManifestEntry *e);
 extern SegManifestEntry *SegManifestList(Oid relfilenode, Snapshot snapshot,
 										 int *n);
+extern const SegManifestEntry *SegManifestFind(const SegManifestEntry *entries,
+											  int n, uint32 segment_id);
+extern bool SegManifestMarkEvicted(Oid relfilenode, uint32 segment_id);
+extern void SegManifestDelete(Oid relfilenode, uint32 segment_id);
 extern Oid	SegCatalogRelid(const char *name, bool missing_ok);
 extern TransactionId SegManifestRemovalHorizon(void);
 extern void SegManifestDeleteAll(Oid relfilenode);
@@ -218,11 +226,37 @@ typedef struct SegScanSegment
 	char		path[MAXPGPATH];
 } SegScanSegment;
 
-extern void SegSealInjectionPoint(const char *step);
 extern void SegSealedPath(Oid dbid, Oid relfilenode, uint32 segment_id,
 						  int64 bucket, char *path);
 extern List *SegSealSegments(Relation rel, const SegSealParams *params);
-extern int	SegSealCleanup(Relation rel);
 extern SegScanSegment *SegSealScanList(Relation rel, Snapshot snapshot, int *n);
+
+/* ---- seg_evict.c: removing whole segments from a table ---- */
+
+/* One segment an eviction removed, or skipped because it is being written. */
+typedef struct SegEvictOutcome
+{
+	uint32		segment_id;
+	bool		was_sealed;
+	bool		skipped;		/* a running transaction is appending to it */
+	int64		rows;			/* -1: not counted (an active segment) */
+	uint64		bytes;
+	double		milliseconds;
+} SegEvictOutcome;
+
+extern List *SegEvictSegments(Relation rel, int64 cutoff);
+
+/* ---- seg_cleanup.c: removing files no snapshot can need ---- */
+
+/* What one cleanup pass over a table removed. */
+typedef struct SegCleanupResult
+{
+	int			files;			/* files unlinked */
+	int			segments;		/* evicted segments now gone for good */
+	uint64		bytes;			/* bytes of the files unlinked */
+} SegCleanupResult;
+
+extern void SegCleanupTable(Relation rel, SegCleanupResult *result);
+extern int	SegCleanupOrphanDirs(void);
 
 #endif							/* SEGSTORAGE_H */

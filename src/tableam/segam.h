@@ -15,6 +15,7 @@
 #include "storage/itemptr.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
+#include "utils/timestamp.h"
 
 #define SEG_DEFAULT_SEGMENT_INTERVAL	INT64CONST(86400000000)	/* 1 day */
 #define SEG_DEFAULT_MAX_SEGMENT_SIZE	INT64CONST(256 * 1024 * 1024)
@@ -42,6 +43,7 @@ typedef struct SegTableOptions
 	int64		segment_interval;	/* microseconds */
 	int64		max_segment_size;	/* bytes */
 	int64		seal_after;		/* microseconds after the bucket ends */
+	int64		retention;		/* microseconds rows are kept; 0: forever */
 	int			compression_level;	/* zstd level of sealed blocks */
 	int			block_size;		/* target raw bytes of a sealed block */
 	SegRowLayout *layout;		/* how each column is written; same chunk */
@@ -58,6 +60,7 @@ extern void SegOptionsNoteCreated(Oid relid);
 extern Oid	SegOptionsEndCreate(List **defs);
 extern void SegOptionsAbortCreate(void);
 extern int64 SegTimeFromDatum(Oid time_type, Datum value);
+extern int64 SegCutoffTimeValue(const SegTableOptions *opts, TimestampTz cutoff);
 extern int64 SegBucketStart(int64 time_value, int64 interval);
 extern int64 SegBucketEnd(int64 bucket_start, int64 interval);
 
@@ -77,6 +80,10 @@ extern bool SegRowVisible(TransactionId xmin, CommandId cmin,
 
 extern Oid	SegAccessMethodOid(void);
 extern bool SegIsSegstoreRelid(Oid relid);
+
+/* ---- segam_sql.c ---- */
+
+extern List *SegSealTable(Relation rel, int64 bucket_end_before);
 
 /* ---- segam_ddl.c ---- */
 

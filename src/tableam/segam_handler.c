@@ -671,6 +671,17 @@ segam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 				 errmsg("segstore tables cannot be temporary or unlogged")));
 
 	/*
+	 * Segment files live under pg_segstore whatever the tablespace, and
+	 * orphan cleanup (seg_cleanup.c) relies on the main fork being in the
+	 * database's default tablespace.
+	 */
+	if (newrnode->spcNode != MyDatabaseTableSpace)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("segstore tables cannot be placed in a tablespace other than the database's default"),
+				 errdetail("Segment files are kept under $PGDATA/pg_segstore.")));
+
+	/*
 	 * Nothing is frozen, so the commit log must keep every xid that ever
 	 * inserted a row: pin relfrozenxid at the oldest xid still running.
 	 */

@@ -2,7 +2,8 @@
  *
  * segam_options.c
  *	  Per-table options of segstore tables: time column, segment interval,
- *	  maximum segment size, when to seal, and how sealed blocks are built.
+ *	  maximum segment size, how sealed blocks are built, and the policies
+ *	  run_maintenance applies (when to seal, how long to keep rows).
  *
  * NOTES
  *	  PostgreSQL 15 lets table access methods define no reloptions of their
@@ -58,7 +59,7 @@
 
 #define OPTIONS_TABLE		"table_options"
 #define OPTIONS_INDEX		"table_options_pkey"
-#define Natts_options		7
+#define Natts_options		8
 
 /* options of the CREATE TABLE [AS] being executed, see file header */
 static List *pending_defs = NIL;
@@ -88,6 +89,21 @@ SegTimeFromDatum(Oid time_type, Datum value)
 		return (int64) d * USECS_PER_DAY;
 	}
 	return DatumGetInt64(value);
+}
+
+/*
+ * The time value a point in time has in the table's time column, to
+ * compare with the values SegTimeFromDatum makes: a timestamp or date
+ * column reads the moment in the session's time zone, as a SQL
+ * comparison of the column with a timestamptz does.
+ */
+int64
+SegCutoffTimeValue(const SegTableOptions *opts, TimestampTz cutoff)
+{
+	if (opts->time_type == TIMESTAMPOID || opts->time_type == DATEOID)
+		return DatumGetTimestamp(DirectFunctionCall1(timestamptz_timestamp,
+													 TimestampTzGetDatum(cutoff)));
+	return cutoff;
 }
 
 /* Start of the bucket holding time_value; infinities are buckets of their own. */
@@ -134,6 +150,7 @@ set_defaults(Relation rel, SegTableOptions *opts)
 	opts->segment_interval = SEG_DEFAULT_SEGMENT_INTERVAL;
 	opts->max_segment_size = SEG_DEFAULT_MAX_SEGMENT_SIZE;
 	opts->seal_after = SEG_DEFAULT_SEAL_AFTER;
+	opts->retention = 0;
 	opts->compression_level = SEG_DEFAULT_COMPRESSION_LEVEL;
 	opts->block_size = SEG_DEFAULT_BLOCK_SIZE;
 	for (int i = 0; i < tupdesc->natts; i++)
@@ -277,6 +294,10 @@ SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
 			opts->seal_after = value ?
 				parse_interval_option("seal_after", value, 0, "0") :
 				defaults.seal_after;
+		else if (strcmp(def->defname, "retention") == 0)
+			opts->retention = value ?
+				parse_interval_option("retention", value, USECS_PER_SEC, "1 second") :
+				defaults.retention;
 		else if (strcmp(def->defname, "compression_level") == 0)
 			opts->compression_level = value ?
 				parse_int_option("compression_level", value, 1, 19) :
@@ -290,7 +311,7 @@ SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unrecognized segstore option \"%s\"", def->defname),
-					 errhint("Valid options are segstore.time_column, segstore.segment_interval, segstore.max_segment_size, segstore.seal_after, segstore.compression_level and segstore.block_size.")));
+					 errhint("Valid options are segstore.time_column, segstore.segment_interval, segstore.max_segment_size, segstore.seal_after, segstore.retention, segstore.compression_level and segstore.block_size.")));
 	}
 }
 
@@ -350,6 +371,13 @@ read_stored(Relation rel, SegTableOptions *opts)
 		opts->seal_after = iv->time + (int64) iv->day * USECS_PER_DAY;
 		opts->compression_level = DatumGetInt16(values[5]);
 		opts->block_size = DatumGetInt32(values[6]);
+		if (nulls[7])
+			opts->retention = 0;
+		else
+		{
+			iv = DatumGetIntervalP(values[7]);
+			opts->retention = iv->time + (int64) iv->day * USECS_PER_DAY;
+		}
 		found = true;
 	}
 	systable_endscan(scan);
@@ -434,9 +462,11 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	SegTableOptions opts;
 	Interval	iv;
 	Interval	seal_iv;
-	Oid			argtypes[7] = {OIDOID, INT2OID, INTERVALOID, INT8OID,
-	INTERVALOID, INT2OID, INT4OID};
-	Datum		args[7];
+	Interval	retention_iv;
+	Oid			argtypes[8] = {OIDOID, INT2OID, INTERVALOID, INT8OID,
+	INTERVALOID, INT2OID, INT4OID, INTERVALOID};
+	Datum		args[8];
+	char		nulls[8];
 	int			ret;
 	Oid			save_userid;
 	int			save_sec_context;
@@ -458,6 +488,13 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	args[4] = IntervalPGetDatum(&seal_iv);
 	args[5] = Int16GetDatum((int16) opts.compression_level);
 	args[6] = Int32GetDatum(opts.block_size);
+	memset(nulls, ' ', sizeof(nulls));
+	memset(&retention_iv, 0, sizeof(retention_iv));
+	retention_iv.day = (int32) (opts.retention / USECS_PER_DAY);
+	retention_iv.time = opts.retention % USECS_PER_DAY;
+	args[7] = IntervalPGetDatum(&retention_iv);
+	if (opts.retention == 0)
+		nulls[7] = 'n';
 
 	/*
 	 * Callers checked that the user owns the table; the options table
@@ -470,15 +507,16 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args("INSERT INTO segstore.table_options "
 								"(relid, time_attnum, segment_interval, max_segment_size, "
-								"seal_after, compression_level, block_size) "
-								"VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (relid) DO UPDATE SET "
+								"seal_after, compression_level, block_size, retention) "
+								"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (relid) DO UPDATE SET "
 								"time_attnum = EXCLUDED.time_attnum, "
 								"segment_interval = EXCLUDED.segment_interval, "
 								"max_segment_size = EXCLUDED.max_segment_size, "
 								"seal_after = EXCLUDED.seal_after, "
 								"compression_level = EXCLUDED.compression_level, "
-								"block_size = EXCLUDED.block_size",
-								7, argtypes, args, NULL, false, 0);
+								"block_size = EXCLUDED.block_size, "
+								"retention = EXCLUDED.retention",
+								8, argtypes, args, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "could not store segstore options: SPI result %d", ret);
 	SPI_finish();

@@ -1,8 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * segam_sql.c
- *	  SQL-callable functions: segstore.table_segments() behind the
- *	  segstore.segments view, and segstore.set_options().
+ *	  SQL-callable functions working on one table: segstore.table_segments()
+ *	  behind the segstore.segments view, set_options(), set_policy(),
+ *	  drop_policy(), seal(), evict(), evict_before(), verify() and
+ *	  quarantine().  Whatever changes segments takes ShareUpdateExclusiveLock
+ *	  on the table, so SELECT, INSERT and COPY go on meanwhile.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,13 +32,16 @@
 PG_FUNCTION_INFO_V1(segstore_table_segments);
 PG_FUNCTION_INFO_V1(segstore_set_options);
 PG_FUNCTION_INFO_V1(segstore_seal);
-PG_FUNCTION_INFO_V1(segstore_run_maintenance);
+PG_FUNCTION_INFO_V1(segstore_evict);
+PG_FUNCTION_INFO_V1(segstore_evict_before);
+PG_FUNCTION_INFO_V1(segstore_set_policy);
+PG_FUNCTION_INFO_V1(segstore_drop_policy);
 PG_FUNCTION_INFO_V1(segstore_verify);
 PG_FUNCTION_INFO_V1(segstore_quarantine);
 
 #define TABLE_SEGMENTS_COLS 10
 #define SEAL_COLS 5
-#define MAINTENANCE_COLS 6
+#define EVICT_COLS 4
 #define VERIFY_COLS 5
 
 /* Reading about a table's segments needs SELECT on it. */
@@ -156,9 +162,13 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Seal what is due in one table; returns the SegSealOutcome list. */
-static List *
-seal_table(Relation rel, int64 bucket_end_before)
+/*
+ * Seal the active segments of rel whose bucket ended at or before
+ * bucket_end_before, and the full ones; returns the SegSealOutcome list.
+ * Caller holds ShareUpdateExclusiveLock on rel.
+ */
+List *
+SegSealTable(Relation rel, int64 bucket_end_before)
 {
 	const SegTableOptions *opts = SegOptionsGet(rel);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -198,20 +208,18 @@ segstore_seal(PG_FUNCTION_ARGS)
 	int64		before = PG_INT64_MAX;
 	List	   *outcomes;
 	ListCell   *lc;
+	SegCleanupResult cleanup;
 
 	InitMaterializedSRF(fcinfo, 0);
 	check_owner(relid);
 	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
 	if (!PG_ARGISNULL(1))
-	{
-		Interval   *iv = PG_GETARG_INTERVAL_P(1);
-		int64		usecs = iv->time + (int64) iv->day * USECS_PER_DAY +
-			(int64) iv->month * DAYS_PER_MONTH * USECS_PER_DAY;
+		before = SegCutoffTimeValue(SegOptionsGet(rel),
+									DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+																			TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+																			PG_GETARG_DATUM(1))));
 
-		before = GetCurrentTransactionStartTimestamp() - usecs;
-	}
-
-	outcomes = seal_table(rel, before);
+	outcomes = SegSealTable(rel, before);
 	foreach(lc, outcomes)
 	{
 		SegSealOutcome *o = lfirst(lc);
@@ -225,105 +233,80 @@ segstore_seal(PG_FUNCTION_ARGS)
 		values[4] = Float8GetDatum(o->milliseconds);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	SegSealCleanup(rel);
+	SegCleanupTable(rel, &cleanup);
 	table_close(rel, NoLock);
 	return (Datum) 0;
 }
 
-static void
-put_action(ReturnSetInfo *rsinfo, Oid relid, int64 segment_id,
-		   const char *action, int64 rows, int64 bytes, double ms)
-{
-	Datum		values[MAINTENANCE_COLS];
-	bool		nulls[MAINTENANCE_COLS] = {0};
-
-	values[0] = ObjectIdGetDatum(relid);
-	values[1] = Int64GetDatum(segment_id);
-	nulls[1] = segment_id < 0;
-	values[2] = CStringGetTextDatum(action);
-	values[3] = Int64GetDatum(rows);
-	values[4] = Int64GetDatum(bytes);
-	values[5] = Float8GetDatum(ms);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-}
-
 /*
- * segstore.run_maintenance(): for every segstore table of the database
- * that the caller owns (a superuser, as under pg_cron, owns them all),
- * seal the active segments whose bucket ended more than seal_after ago
- * and the full ones, then remove files earlier seals made obsolete.
- * A table another maintenance run (or DDL) holds is skipped, and the
- * result says so.  One row per action.
+ * Evict the segments of relid whose rows are all older than cutoff, then
+ * remove the files earlier evictions and seals left; one result row per
+ * evicted segment (see seg_evict.c).
  */
-Datum
-segstore_run_maintenance(PG_FUNCTION_ARGS)
+static void
+evict_and_report(FunctionCallInfo fcinfo, Oid relid, TimestampTz cutoff)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	List	   *relids = NIL;
+	Relation	rel;
+	List	   *outcomes;
 	ListCell   *lc;
-	int			ret;
-	MemoryContext caller_cxt;
+	SegCleanupResult cleanup;
 
 	InitMaterializedSRF(fcinfo, 0);
-
-	caller_cxt = CurrentMemoryContext;
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT c.oid FROM pg_catalog.pg_class c "
-					  "JOIN pg_catalog.pg_am a ON a.oid = c.relam "
-					  "WHERE a.amname = 'segstore' AND c.relkind IN ('r', 'm') "
-					  "ORDER BY c.oid", true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not list segstore tables: SPI result %d", ret);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	check_owner(relid);
+	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
+	outcomes = SegEvictSegments(rel, SegCutoffTimeValue(SegOptionsGet(rel), cutoff));
+	foreach(lc, outcomes)
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		MemoryContext spi_cxt = MemoryContextSwitchTo(caller_cxt);
+		SegEvictOutcome *o = lfirst(lc);
+		Datum		values[EVICT_COLS];
+		bool		nulls[EVICT_COLS] = {0};
 
-		/* the list must outlive SPI_finish */
-		relids = lappend_oid(relids, DatumGetObjectId(d));
-		MemoryContextSwitchTo(spi_cxt);
-	}
-	SPI_finish();
-
-	foreach(lc, relids)
-	{
-		Oid			relid = lfirst_oid(lc);
-		Relation	rel;
-		List	   *outcomes;
-		ListCell   *lc2;
-		int			removed;
-		TimestampTz start;
-
-		/* only the tables the caller owns (all of them for a superuser) */
-		if (!pg_class_ownercheck(relid, GetUserId()))
-			continue;
-		if (!ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock))
+		if (o->skipped)
 		{
-			put_action(rsinfo, relid, -1, "skipped: table is busy", 0, 0, 0);
+			ereport(NOTICE,
+					(errmsg("segment %u of table \"%s\" is being written by a running transaction and was not evicted",
+							o->segment_id, RelationGetRelationName(rel)),
+					 errhint("A later eviction or maintenance run will evict it.")));
 			continue;
 		}
-		rel = try_relation_open(relid, NoLock);
-		if (rel == NULL)
-			continue;
-		outcomes = seal_table(rel,
-							  GetCurrentTransactionStartTimestamp() -
-							  SegOptionsGet(rel)->seal_after);
-		foreach(lc2, outcomes)
-		{
-			SegSealOutcome *o = lfirst(lc2);
-
-			put_action(rsinfo, relid, o->segment_id, "seal", o->rows, o->bytes,
-					   o->milliseconds);
-		}
-		start = GetCurrentTimestamp();
-		removed = SegSealCleanup(rel);
-		if (removed > 0)
-			put_action(rsinfo, relid, -1, "cleanup", removed, 0,
-					   (double) (GetCurrentTimestamp() - start) / 1000.0);
-		relation_close(rel, NoLock);
+		values[0] = Int64GetDatum(o->segment_id);
+		values[1] = CStringGetTextDatum(o->was_sealed ? "sealed" : "active");
+		values[2] = Int64GetDatum(o->rows);
+		nulls[2] = o->rows < 0;
+		values[3] = Int64GetDatum(o->bytes);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	SegCleanupTable(rel, &cleanup);
+	table_close(rel, NoLock);
+}
+
+/* segstore.evict(table, older_than): evict what is older than now() - older_than. */
+Datum
+segstore_evict(PG_FUNCTION_ARGS)
+{
+	Interval   *older_than = PG_GETARG_INTERVAL_P(1);
+	Interval	zero;
+	TimestampTz cutoff;
+
+	memset(&zero, 0, sizeof(zero));
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(older_than),
+										  IntervalPGetDatum(&zero))) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("older_than must not be negative")));
+	cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+													 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+													 IntervalPGetDatum(older_than)));
+	evict_and_report(fcinfo, PG_GETARG_OID(0), cutoff);
+	return (Datum) 0;
+}
+
+/* segstore.evict_before(table, cutoff): evict what is older than cutoff. */
+Datum
+segstore_evict_before(PG_FUNCTION_ARGS)
+{
+	evict_and_report(fcinfo, PG_GETARG_OID(0), PG_GETARG_TIMESTAMPTZ(1));
 	return (Datum) 0;
 }
 
@@ -367,6 +350,53 @@ segstore_set_options(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(6))
 		defs = add_option(defs, "block_size", text_to_cstring(PG_GETARG_TEXT_PP(6)));
 
+	SegOptionsStore(rel, defs, false);
+	table_close(rel, NoLock);
+	PG_RETURN_VOID();
+}
+
+/*
+ * segstore.set_policy(table, retention, seal_after): the policies
+ * run_maintenance applies to the table; NULL leaves one as it is.  The
+ * same options as ALTER TABLE ... SET (segstore.retention = ...).
+ */
+Datum
+segstore_set_policy(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	List	   *defs = NIL;
+	Relation	rel;
+
+	check_owner(relid);
+	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
+	if (!PG_ARGISNULL(1))
+		defs = add_option(defs, "retention",
+						  DatumGetCString(DirectFunctionCall1(interval_out,
+															  PG_GETARG_DATUM(1))));
+	if (!PG_ARGISNULL(2))
+		defs = add_option(defs, "seal_after",
+						  DatumGetCString(DirectFunctionCall1(interval_out,
+															  PG_GETARG_DATUM(2))));
+	SegOptionsStore(rel, defs, false);
+	table_close(rel, NoLock);
+	PG_RETURN_VOID();
+}
+
+/*
+ * segstore.drop_policy(table): keep rows forever again and seal after
+ * the default delay.
+ */
+Datum
+segstore_drop_policy(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel;
+	List	   *defs = NIL;
+
+	check_owner(relid);
+	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
+	defs = lappend(defs, makeDefElem(pstrdup("retention"), NULL, -1));
+	defs = lappend(defs, makeDefElem(pstrdup("seal_after"), NULL, -1));
 	SegOptionsStore(rel, defs, false);
 	table_close(rel, NoLock);
 	PG_RETURN_VOID();
@@ -499,8 +529,8 @@ segstore_quarantine(PG_FUNCTION_ARGS)
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("UPDATE segstore.sealed_segments SET quarantined = $3 "
-								"WHERE relfilenode = $1 AND segment_id = $2",
+	ret = SPI_execute_with_args("UPDATE segstore.manifest SET quarantined = $3 "
+								"WHERE relfilenode = $1 AND segment_id = $2 AND state = 'sealed'",
 								3, argtypes, args, NULL, false, 0);
 	if (ret != SPI_OK_UPDATE)
 		elog(ERROR, "could not update the segstore manifest: SPI result %d", ret);

@@ -3,7 +3,7 @@
 # A seal writes <id>_<bucket>.seal.tmp, fsyncs it, renames it to .seal,
 # then inserts the manifest row; the sealing transaction's commit switches
 # readers from the active file to the sealed one.  For every step of that
-# (segstore.seal_pause_at makes the seal wait there) and right after the
+# (segstore.pause_at makes the seal wait there) and right after the
 # seal commits, the server is stopped with an immediate shutdown.  After
 # the restart:
 #   * the table returns exactly the same rows, with the same ctids, in the
@@ -172,8 +172,8 @@ for my $step (qw(partial written renamed manifest committed))
 	{
 		$sealer = $node->background_psql('postgres');
 		$sealer->query_until(qr/seal_started/,
-			"\\echo seal_started\nSET segstore.seal_pause_at = '$step';\nSELECT * FROM segstore.seal('$t');\n");
-		$node->wait_for_log(qr/seal paused at step "$step"/, $offset);
+			"\\echo seal_started\nSET segstore.pause_at = '$step';\nSELECT * FROM segstore.seal('$t');\n");
+		$node->wait_for_log(qr/paused at step "$step"/, $offset);
 		my $listing = dir_listing($dir);
 		if ($step eq 'partial' || $step eq 'written')
 		{
@@ -223,7 +223,7 @@ for my $step (qw(partial written renamed manifest committed))
 	unlike($maint, qr/\|seal\|/, "$step: maintenance sealed nothing (seal_after not reached)");
 	# what the crash left: one .seal.tmp or .seal of the first segment, or
 	# (committed) every superseded active file
-	is($maint, "$t|cleanup|" . ($committed_step ? scalar(@segs_before) : 1),
+	is($maint, "$t|remove files|" . ($committed_step ? scalar(@segs_before) : 1),
 		"$step: maintenance removed what the crash left behind");
 	check_files_match_segments($t, $dir, "$step: after maintenance");
 	unlike(dir_listing($dir), $committed_step ? qr/\.act|\.tmp/ : qr/\.seal/,
