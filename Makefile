@@ -32,9 +32,9 @@ SHLIB_LINK = -lmsgpackc -lzstd
 
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
-REGRESS = load options mvcc types seal bad_input
+REGRESS = load options mvcc types seal retention bad_input
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
-ISOLATION = insert_interleave seal_concurrency
+ISOLATION = insert_interleave seal_concurrency evict_concurrency
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \
 	--inputdir=$(srcdir)/test/isolation --outputdir=tmp_check_iso_out
 TAP_TESTS = 1

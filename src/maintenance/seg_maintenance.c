@@ -37,6 +37,9 @@
  *	  Files of segments evicted by this very run stay until a later run:
  *	  the caller's own snapshot may still read them.
  *
+ *	  The worker takes over the caller's lock_timeout and, for crash tests,
+ *	  segstore.pause_at.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -82,6 +85,7 @@ typedef struct MaintenanceRequest
 	Oid			login_role;		/* connects as this role */
 	Oid			role;			/* and acts as this one */
 	int			lock_timeout_ms;
+	char		pause_at[32];	/* the caller's segstore.pause_at, for crash tests */
 } MaintenanceRequest;
 
 /* One message from the worker: an action, or the end of the report. */
@@ -308,6 +312,8 @@ segstore_maintenance_main(Datum arg)
 	if (req.lock_timeout_ms > 0)
 		SetConfigOption("lock_timeout", psprintf("%d", req.lock_timeout_ms),
 						PGC_USERSET, PGC_S_SESSION);
+	if (req.pause_at[0] != '\0')
+		SetConfigOption("segstore.pause_at", req.pause_at, PGC_SUSET, PGC_S_SESSION);
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "segstore maintenance",
 								ALLOCSET_DEFAULT_SIZES);
@@ -401,6 +407,8 @@ segstore_run_maintenance(PG_FUNCTION_ARGS)
 	req.login_role = GetSessionUserId();
 	req.role = GetUserId();
 	req.lock_timeout_ms = LockTimeout;
+	if (segstore_pause_at != NULL)
+		strlcpy(req.pause_at, segstore_pause_at, sizeof(req.pause_at));
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
