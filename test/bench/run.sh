@@ -470,10 +470,42 @@ measure_memory() {    # measure_memory SIZE_LABEL HEAP_TABLE SEG_TABLE
     done
 }
 
+# Time one statement REPS times, each inside a transaction that is rolled
+# back, so every run evicts the same segments; prints the ms values.
+timed_rolled_back() {
+    local stmt=$1 rep out=""
+    for rep in $(seq 1 "$REPS"); do
+        out+="$(timed_ms "BEGIN;" "$stmt" | head -1) "
+        # (psql's session ends with the open transaction: it rolls back)
+    done
+    echo "$out"
+}
+
+# lock modes a statement's transaction holds on TABLE while it runs
+locks_taken() {   # locks_taken TABLE STATEMENT
+    printf '%s\n' "BEGIN;" "$2 \\g /dev/null" \
+        "SELECT string_agg(DISTINCT mode, '+') FROM pg_locks WHERE pid = pg_backend_pid() AND relation = '$1'::regclass;" \
+        "ROLLBACK;" | psql_bench -f -
+}
+
 measure_eviction() {
-    log "drop the oldest day: heap DELETE + VACUUM, partitioned heap DROP TABLE partition"
+    log "drop the oldest day: segstore.evict, heap DELETE + VACUUM, partitioned heap DROP TABLE partition"
     local rep day_from ms del vac
-    local runs="" del_runs="" vac_runs="" evict_fn
+    local runs="" del_runs="" vac_runs="" seg_runs="" seg_locks day_rows
+
+    day_rows=$(sql_value "SELECT count(*) FROM s WHERE ts < '$DATA_START'::timestamptz + interval '1 day'")
+    seg_locks=$(locks_taken s "SELECT * FROM segstore.evict_before('s', '$DATA_START'::timestamptz + interval '1 day');")
+    for rep in $(seq 1 "$REPS"); do
+        day_from="('$DATA_START'::timestamptz + interval '$((rep - 1)) days')"
+        ms=$(timed_ms "CHECKPOINT;" "SELECT count(*) FROM segstore.evict_before('s', $day_from + interval '1 day');")
+        [ -n "$ms" ] || die "no timing for segstore.evict_before"
+        seg_runs+="$ms "
+        log "  rep $rep: segstore.evict_before $(fmt "$ms" 1) ms"
+    done
+    [ "$(sql_value "SELECT count(*) FROM s WHERE ts < '$DATA_START'::timestamptz + interval '$REPS days'")" = 0 ] ||
+        die "rows of evicted days are still visible in s (possible segstore bug)"
+    detail "segstore evict ms: $seg_runs (day = $day_rows rows; locks: $seg_locks)"
+
     for rep in $(seq 1 "$REPS"); do
         day_from="('$DATA_START'::timestamptz + interval '$((rep - 1)) days')"
         ms=$(timed_ms "CHECKPOINT;" "DELETE FROM h WHERE ts >= $day_from AND ts < $day_from + interval '1 day'; VACUUM h;")
@@ -483,12 +515,12 @@ measure_eviction() {
         log "  rep $rep: DELETE $(fmt "$del" 0) ms + VACUUM $(fmt "$vac" 0) ms"
     done
     detail "heap delete ms: $del_runs vacuum ms: $vac_runs"
-    evict_fn=$(sql_value "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'segstore' AND p.proname = 'evict'")
-    local seg_note="segstore.evict does not exist yet"
-    [ "$evict_fn" = 0 ] || seg_note="segstore.evict exists: harness does not measure it yet"
-    add_result "drop oldest day: DELETE+VACUUM" "ms" "$(fmt "$(median "$runs")" 0)" "not yet" "-" \
-        "< 50 ms flat" "not yet" "$(join_runs "$runs")" "" \
-        "heap: DELETE takes RowExclusiveLock, VACUUM ShareUpdateExclusiveLock (PG docs); day = $((ROWS / DAYS)) rows; $seg_note"
+    local r
+    r=$(ratio_of "$(median "$seg_runs")" "$(median "$runs")")
+    add_result "drop oldest day vs DELETE+VACUUM" "ms" "$(fmt "$(median "$runs")" 0)" \
+        "$(fmt "$(median "$seg_runs")" 2)" "$r" "< 50 ms flat" \
+        "$(met_if "$(median "$seg_runs")" '<' 50)" "$(join_runs "$runs")" "$(join_runs "$seg_runs")" \
+        "day = $day_rows rows; locks: segstore.evict_before $seg_locks; heap DELETE RowExclusiveLock, VACUUM ShareUpdateExclusiveLock"
 
     log "  loading a partitioned heap table, one partition per day (untimed)"
     psql_bench <<SQL
@@ -511,17 +543,47 @@ SQL
     done
     detail "partition drop ms: $runs"
     psql_bench -c "DROP TABLE hp"
-    add_result "drop oldest day: DROP partition" "ms" "$(fmt "$(median "$runs")" 1)" "not yet" "-" \
-        "< 50 ms flat" "not yet" "$(join_runs "$runs")" "" \
-        "DROP TABLE of a day partition: AccessExclusiveLock on the partition and the parent (PG docs); $seg_note"
+    r=$(ratio_of "$(median "$seg_runs")" "$(median "$runs")")
+    add_result "drop oldest day vs DROP partition" "ms" "$(fmt "$(median "$runs")" 1)" \
+        "$(fmt "$(median "$seg_runs")" 2)" "$r" "info" "-" "$(join_runs "$runs")" "$(join_runs "$seg_runs")" \
+        "DROP TABLE of a day partition: AccessExclusiveLock on the partition and the parent (PG docs)"
+
+    # flat in rows: one sealed segment of 10 rows vs one of up to 5M rows,
+    # each evicted REPS times inside a rolled-back transaction
+    local big_rows small big
+    big_rows=$(( ROWS < 5000000 ? ROWS : 5000000 ))
+    log "  evicting a 10-row and a $big_rows-row sealed segment (loading untimed)"
+    psql_bench <<SQL
+CREATE TABLE ev_small ($COLUMNS_DDL) USING segstore
+  WITH (segstore.segment_interval = '30 days', segstore.max_segment_size = '1TB');
+CREATE TABLE ev_big ($COLUMNS_DDL) USING segstore
+  WITH (segstore.segment_interval = '30 days', segstore.max_segment_size = '1TB');
+INSERT INTO ev_small SELECT * FROM f LIMIT 10;
+INSERT INTO ev_big SELECT * FROM f LIMIT $big_rows;
+SELECT count(*) FROM segstore.seal('ev_small') \\g /dev/null
+SELECT count(*) FROM segstore.seal('ev_big') \\g /dev/null
+SQL
+    detail "ev_small / ev_big segments: $(sql_value "SELECT string_agg(table_name || ':' || segment_id || ':' || state || ':' || row_count, ' ') FROM segstore.segments WHERE table_name IN ('ev_small'::regclass, 'ev_big'::regclass)")"
+    small=$(timed_rolled_back "SELECT count(*) FROM segstore.evict_before('ev_small', '2100-01-01');")
+    big=$(timed_rolled_back "SELECT count(*) FROM segstore.evict_before('ev_big', '2100-01-01');")
+    detail "evict 10-row segment ms: $small; $big_rows-row segment ms: $big"
+    add_result "evict a 10-row segment" "ms" "-" "$(fmt "$(median "$small")" 2)" "-" "< 50 ms" \
+        "$(met_if "$(median "$small")" '<' 50)" "" "$(join_runs "$small")" \
+        "one sealed segment, evict_before in a transaction rolled back after each run"
+    add_result "evict a $big_rows-row segment" "ms" "-" "$(fmt "$(median "$big")" 2)" "-" "< 50 ms, flat" \
+        "$(met_if "$(median "$big")" '<' 50)" "" "$(join_runs "$big")" \
+        "same, $(sql_value "SELECT pg_size_pretty(sum(bytes)) FROM segstore.segments WHERE table_name = 'ev_big'::regclass") sealed"
+    psql_bench -c "DROP TABLE ev_small" -c "DROP TABLE ev_big"
 }
 
 measure_memory_growth() {
     log "growing to 2x rows: new heap table with 2 loads, segstore +1 load (untimed)"
+    local s_rows
+    s_rows=$(sql_value "SELECT count(*) FROM s")    # the eviction took some days
     psql_bench -c "DROP TABLE h" -c "CREATE TABLE h2 ($COLUMNS_DDL)" \
                -c "COPY h2 FROM '$CSV' (FORMAT csv)" -c "COPY h2 FROM '$CSV' (FORMAT csv)" \
                -c "COPY s FROM '$CSV' (FORMAT csv)"
-    expect_rows h2 $((2 * ROWS)); expect_rows s $((2 * ROWS))
+    expect_rows h2 $((2 * ROWS)); expect_rows s $((s_rows + ROWS))
     measure_memory 2x h2 s
 }
 
