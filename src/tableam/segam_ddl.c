@@ -7,7 +7,10 @@
  * NOTES
  *	  The ProcessUtility hook takes "segstore."-namespaced options out of
  *	  CREATE TABLE, CREATE TABLE AS and ALTER TABLE SET/RESET (core would
- *	  reject the unknown namespace) and stores them (segam_options.c). It
+ *	  reject the unknown namespace) and stores them (segam_options.c),
+ *	  which also copies them into pg_class.reloptions for pg_dump.  When
+ *	  an ALTER TABLE changes other rel options or the access method, the
+ *	  copies are taken out around it, since core would reject them.  It
  *	  also refuses to drop a segstore table's time column.
  *
  *	  The post-parse-analysis hook refuses UPDATE, DELETE and MERGE on
@@ -133,12 +136,8 @@ has_segstore_option(List *options)
 	ListCell   *lc;
 
 	foreach(lc, options)
-	{
-		DefElem    *def = lfirst(lc);
-
-		if (def->defnamespace && strcmp(def->defnamespace, SEGSTORE_AM_NAME) == 0)
+		if (SegOptionsIsOurs(lfirst(lc)))
 			return true;
-	}
 	return false;
 }
 
@@ -250,6 +249,66 @@ preprocess_alter_table(AlterTableStmt *stmt, Oid relid,
 	stmt->cmds = kept;
 }
 
+/* Does an ALTER TABLE (segstore options already taken out) set or reset rel options? */
+static bool
+changes_reloptions(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst(lc);
+
+		if (cmd->subtype == AT_SetRelOptions || cmd->subtype == AT_ResetRelOptions)
+			return true;
+	}
+	return false;
+}
+
+static bool
+changes_access_method(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+		if (((AlterTableCmd *) lfirst(lc))->subtype == AT_SetAccessMethod)
+			return true;
+	return false;
+}
+
+/*
+ * ALTER TABLE on a segstore table that changes other rel options, or on
+ * any table that changes its access method.  PostgreSQL validates the whole reloptions array when it
+ * changes it and would reject the "segstore." copies kept there for
+ * pg_dump (segam_options.c): take them out first and put them back after,
+ * with the options the statement set.  A table that no longer uses
+ * segstore keeps them in segstore.table_options only, so that ALTER TABLE
+ * ... SET ACCESS METHOD segstore brings them back.
+ */
+static void
+run_alter_unmirrored(PlannedStmt *pstmt, Oid relid, List *set_defs, List *reset_defs,
+					 const char *queryString, bool readOnlyTree,
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest,
+					 QueryCompletion *qc)
+{
+	Relation	rel;
+
+	SegOptionsUnmirror(relid);
+	call_next_utility(pstmt, queryString, readOnlyTree, context,
+					  params, queryEnv, dest, qc);
+	CommandCounterIncrement();
+	if (!SegIsSegstoreRelid(relid))
+		return;					/* options stay stored for a way back */
+	rel = table_open(relid, ShareUpdateExclusiveLock);
+	if (reset_defs != NIL)
+		SegOptionsStore(rel, reset_defs, false);
+	if (set_defs != NIL)
+		SegOptionsStore(rel, set_defs, false);
+	SegOptionsRemirror(rel);
+	table_close(rel, NoLock);
+}
+
 static void
 segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						bool readOnlyTree, ProcessUtilityContext context,
@@ -354,8 +413,6 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 		if (has_ours)
 		{
-			Relation	rel;
-
 			if (!OidIsValid(relid))
 				return;
 			if (!SegIsSegstoreRelid(relid))
@@ -365,6 +422,19 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						 errhint("segstore options can only be set on tables using segstore.")));
 			if (!pg_class_ownercheck(relid, GetUserId()))
 				aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+		}
+		if (OidIsValid(relid) && OidIsValid(SegAccessMethodOid()) &&
+			((SegIsSegstoreRelid(relid) && changes_reloptions(stmt)) ||
+			 changes_access_method(stmt)))
+		{
+			run_alter_unmirrored(pstmt, relid, set_defs, reset_defs, queryString,
+								 readOnlyTree, context, params, queryEnv, dest, qc);
+			return;
+		}
+		if (has_ours)
+		{
+			Relation	rel;
+
 			if (stmt->cmds != NIL)
 				call_next_utility(pstmt, queryString, readOnlyTree, context,
 								  params, queryEnv, dest, qc);
@@ -408,8 +478,10 @@ segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			{
 				SegFilesScheduleDelete(MyDatabaseId, cls->relfilenode, true);
 				SegManifestDeleteAll(cls->relfilenode);
-				SegOptionsDelete(objectId);
 			}
+			/* a heap table converted from segstore keeps its options too */
+			if (RELKIND_HAS_TABLE_AM(cls->relkind))
+				SegOptionsDelete(objectId);
 			ReleaseSysCache(tuple);
 		}
 	}

@@ -44,6 +44,7 @@
 #include "segstore.h"
 #include "storage/segstorage.h"
 #include "tableam/segam.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -451,6 +452,150 @@ SegOptionsGet(Relation rel)
 	return cached;
 }
 
+/* ---- the copy in pg_class.reloptions, for pg_dump ---- */
+
+/* An interval in microseconds as interval_in reads it, in its largest whole unit. */
+static char *
+interval_text(int64 usecs)
+{
+	if (usecs % USECS_PER_DAY == 0)
+		return psprintf(INT64_FORMAT " days", usecs / USECS_PER_DAY);
+	if (usecs % USECS_PER_HOUR == 0)
+		return psprintf(INT64_FORMAT " hours", usecs / USECS_PER_HOUR);
+	if (usecs % USECS_PER_MINUTE == 0)
+		return psprintf(INT64_FORMAT " minutes", usecs / USECS_PER_MINUTE);
+	if (usecs % USECS_PER_SEC == 0)
+		return psprintf(INT64_FORMAT " seconds", usecs / USECS_PER_SEC);
+	return psprintf(INT64_FORMAT " microseconds", usecs);
+}
+
+/*
+ * The "segstore.name=value" entries that recreate opts on a table with
+ * the same columns: the time column always, the rest where they differ
+ * from the defaults.
+ */
+static List *
+options_as_reloptions(Relation rel, const SegTableOptions *opts)
+{
+	SegTableOptions defaults;
+	List	   *entries = NIL;
+
+	set_defaults(rel, &defaults);
+	if (opts->time_attnum > 0)
+		entries = lappend(entries, psprintf("segstore.time_column=%s",
+											NameStr(TupleDescAttr(RelationGetDescr(rel),
+																  opts->time_attnum - 1)->attname)));
+	if (opts->segment_interval != defaults.segment_interval)
+		entries = lappend(entries, psprintf("segstore.segment_interval=%s",
+											interval_text(opts->segment_interval)));
+	if (opts->max_segment_size != defaults.max_segment_size)
+		entries = lappend(entries, psprintf("segstore.max_segment_size=" INT64_FORMAT,
+											opts->max_segment_size));
+	if (opts->seal_after != defaults.seal_after)
+		entries = lappend(entries, psprintf("segstore.seal_after=%s",
+											interval_text(opts->seal_after)));
+	if (opts->retention != defaults.retention)
+		entries = lappend(entries, psprintf("segstore.retention=%s",
+											interval_text(opts->retention)));
+	if (opts->compression_level != defaults.compression_level)
+		entries = lappend(entries, psprintf("segstore.compression_level=%d",
+											opts->compression_level));
+	if (opts->block_size != defaults.block_size)
+		entries = lappend(entries, psprintf("segstore.block_size=%d", opts->block_size));
+	return entries;
+}
+
+/*
+ * Replace the "segstore." entries of relid's pg_class.reloptions with
+ * "entries" (a List of C strings; NIL removes them), keeping the others.
+ */
+static void
+replace_segstore_reloptions(Oid relid, List *entries)
+{
+	Relation	pg_class;
+	HeapTuple	tuple;
+	HeapTuple	newtuple;
+	Datum		old;
+	bool		isnull;
+	ArrayBuildState *astate = NULL;
+	Datum		values[Natts_pg_class];
+	bool		nulls[Natts_pg_class];
+	bool		replace[Natts_pg_class];
+	ListCell   *lc;
+
+	CommandCounterIncrement();
+	pg_class = table_open(RelationRelationId, RowExclusiveLock);
+	tuple = SearchSysCacheCopy1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	old = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_reloptions, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		int			nelems;
+
+		deconstruct_array(DatumGetArrayTypeP(old), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, NULL, &nelems);
+		for (int i = 0; i < nelems; i++)
+		{
+			char	   *entry = TextDatumGetCString(elems[i]);
+
+			if (strncmp(entry, SEGSTORE_AM_NAME ".", strlen(SEGSTORE_AM_NAME) + 1) != 0)
+				astate = accumArrayResult(astate, elems[i], false, TEXTOID,
+										  CurrentMemoryContext);
+		}
+	}
+	foreach(lc, entries)
+		astate = accumArrayResult(astate, CStringGetTextDatum(lfirst(lc)), false,
+								  TEXTOID, CurrentMemoryContext);
+
+	memset(nulls, 0, sizeof(nulls));
+	memset(replace, 0, sizeof(replace));
+	replace[Anum_pg_class_reloptions - 1] = true;
+	if (astate != NULL)
+		values[Anum_pg_class_reloptions - 1] = makeArrayResult(astate, CurrentMemoryContext);
+	else
+		nulls[Anum_pg_class_reloptions - 1] = true;
+	newtuple = heap_modify_tuple(tuple, RelationGetDescr(pg_class), values, nulls, replace);
+	CatalogTupleUpdate(pg_class, &newtuple->t_self, newtuple);
+	heap_freetuple(newtuple);
+	heap_freetuple(tuple);
+	table_close(pg_class, RowExclusiveLock);
+	CommandCounterIncrement();
+}
+
+/*
+ * Copy a table's options into its pg_class.reloptions as
+ * "segstore.name=value" entries.  Nothing in PostgreSQL reads them there
+ * (heap's parser ignores unknown entries when it does not validate), but
+ * pg_dump prints reloptions into CREATE TABLE ... WITH (...), so a
+ * restore recreates the options, policies included, before any row is
+ * loaded.  Core validates reloptions only when ALTER TABLE changes them,
+ * which segam_ddl.c brackets with SegOptionsUnmirror and a new store.
+ */
+static void
+mirror_to_reloptions(Relation rel, const SegTableOptions *opts)
+{
+	/* a rewrite's transient table has no pg_class row of its own to dump */
+	if (options_owner(rel) != RelationGetRelid(rel))
+		return;
+	replace_segstore_reloptions(RelationGetRelid(rel), options_as_reloptions(rel, opts));
+}
+
+/* Take the "segstore." entries out of relid's pg_class.reloptions. */
+void
+SegOptionsUnmirror(Oid relid)
+{
+	replace_segstore_reloptions(relid, NIL);
+}
+
+/* Store the options again (after SegOptionsUnmirror), unchanged. */
+void
+SegOptionsRemirror(Relation rel)
+{
+	SegOptionsStore(rel, NIL, false);
+}
+
 /*
  * Store the table's options after applying "defs" to what is stored now
  * (or to the defaults if reset or nothing is stored), and invalidate
@@ -522,6 +667,7 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 
+	mirror_to_reloptions(rel, &opts);
 	CacheInvalidateRelcache(rel);
 }
 
@@ -568,8 +714,21 @@ SegOptionsDelete(Oid relid)
 }
 
 /*
- * Take the "segstore."-namespaced DefElems out of *options and return
- * them (with the namespace cleared).  Other options stay.
+ * Is this a segstore option?  Written by hand it is namespaced,
+ * segstore.name = value; pg_dump prints the reloptions copy with the
+ * whole key quoted, "segstore.name" = value, which parses as a plain name.
+ */
+bool
+SegOptionsIsOurs(const DefElem *def)
+{
+	if (def->defnamespace != NULL)
+		return strcmp(def->defnamespace, SEGSTORE_AM_NAME) == 0;
+	return strncmp(def->defname, SEGSTORE_AM_NAME ".", strlen(SEGSTORE_AM_NAME) + 1) == 0;
+}
+
+/*
+ * Take the segstore DefElems out of *options and return them (with the
+ * namespace cleared).  Other options stay.
  */
 List *
 SegOptionsExtract(List **options)
@@ -582,10 +741,12 @@ SegOptionsExtract(List **options)
 	{
 		DefElem    *def = lfirst(lc);
 
-		if (def->defnamespace && strcmp(def->defnamespace, SEGSTORE_AM_NAME) == 0)
+		if (SegOptionsIsOurs(def))
 		{
 			DefElem    *copy = copyObject(def);
 
+			if (copy->defnamespace == NULL)
+				copy->defname = pstrdup(def->defname + strlen(SEGSTORE_AM_NAME) + 1);
 			copy->defnamespace = NULL;
 			ours = lappend(ours, copy);
 		}
