@@ -483,7 +483,7 @@ timed_rolled_back() {
 
 # lock modes a statement's transaction holds on TABLE while it runs
 locks_taken() {   # locks_taken TABLE STATEMENT
-    printf '%s\n' "BEGIN;" "$2 \\g /dev/null" \
+    printf '%s\n' "BEGIN;" "\\o /dev/null" "$2" "\\o" \
         "SELECT string_agg(DISTINCT mode, '+') FROM pg_locks WHERE pid = pg_backend_pid() AND relation = '$1'::regclass;" \
         "ROLLBACK;" | psql_bench -f -
 }
