@@ -34,7 +34,7 @@ SHLIB_LINK = -lmsgpackc -lzstd
 # preloaded server; TAP tests start theirs.
 REGRESS = load options mvcc types seal retention bad_input
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
-ISOLATION = insert_interleave seal_concurrency evict_concurrency
+ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \
 	--inputdir=$(srcdir)/test/isolation --outputdir=tmp_check_iso_out
 TAP_TESTS = 1

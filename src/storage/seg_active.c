@@ -326,9 +326,13 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 			if (files[i].bucket != target->bucket ||
 				segment_in_slots(state, files[i].segment_id))
 				continue;
-			/* sealed (or being sealed): never appended to again */
+			/* sealed or evicted (or on the way): never appended to again */
 			SegSealedPath(state->dbid, state->relfilenode, files[i].segment_id,
 						  files[i].bucket, sealed_path);
+			if (stat(sealed_path, &st) == 0)
+				continue;
+			SegEvictMarkerPath(state->dbid, state->relfilenode, files[i].segment_id,
+							   files[i].bucket, sealed_path);
 			if (stat(sealed_path, &st) == 0)
 				continue;
 			if (stat(files[i].path, &st) < 0 ||

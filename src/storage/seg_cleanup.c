@@ -16,8 +16,9 @@
  *		  before the horizon, and then the segment's manifest row, in that
  *		  order: a crash in between leaves a row whose files are gone,
  *		  which the next pass deletes;
- *		- .seal and .seal.tmp files of seals that never committed (no
- *		  manifest row, and no transaction claims the segment).
+ *		- .seal and .seal.tmp files of seals and .evict markers of
+ *		  evictions that never committed (no manifest row, and no
+ *		  transaction claims the segment).
  *
  *	  The horizon holds back for every snapshot of the database, so nothing
  *	  is unlinked under a reader (DESIGN.md, invariant 4).
@@ -75,7 +76,10 @@ remove_file(const char *path, SegCleanupResult *result)
 				 errmsg("could not remove file \"%s\": %m", path)));
 }
 
-/* Unlink a segment's sealed file and a seal's leftover temporary file. */
+/*
+ * Unlink what a seal or an eviction adds beside a segment's active file:
+ * the sealed file, a seal's leftover temporary file, an eviction marker.
+ */
 static void
 remove_sealed_files(Oid relfilenode, uint32 segment_id, int64 bucket,
 					SegCleanupResult *result)
@@ -87,6 +91,8 @@ remove_sealed_files(Oid relfilenode, uint32 segment_id, int64 bucket,
 	snprintf(tmp, MAXPGPATH, "%s.tmp", path);
 	remove_file(path, result);
 	remove_file(tmp, result);
+	SegEvictMarkerPath(MyDatabaseId, relfilenode, segment_id, bucket, path);
+	remove_file(path, result);
 }
 
 /*
@@ -129,9 +135,16 @@ SegCleanupTable(Relation rel, SegCleanupResult *result)
 			remove_sealed_files(relfilenode, e->segment_id, e->bucket_start, result);
 			gone = lappend_int(gone, (int) e->segment_id);
 		}
+		else
+		{
+			/* a marker of an eviction that crashed before the seal */
+			SegEvictMarkerPath(MyDatabaseId, relfilenode, e->segment_id,
+							   e->bucket_start, path);
+			remove_file(path, result);
+		}
 	}
 
-	/* sealed files of seals that did not commit (not running now either) */
+	/* what seals and evictions that did not commit left (not running now either) */
 	for (int i = 0; i < nfiles; i++)
 	{
 		if (SegManifestFind(entries, nentries, files[i].segment_id) != NULL ||

@@ -19,10 +19,15 @@
  *	  running maximum, and reading it would cost a pass over its rows).
  *	  Empty active segments are left alone.
  *
- *	  An active segment is claimed first, as a seal does (seg_active.c):
- *	  no writer appends to it afterwards, and one that a running
- *	  transaction is appending to right now is skipped (reported as such)
- *	  and evicted by a later run.  Rows a running transaction appended earlier
+ *	  An active segment is claimed first, as a seal does (seg_active.c), so
+ *	  one that a running transaction is appending to right now is skipped
+ *	  (reported as such) and evicted by a later run.  Before its manifest
+ *	  row is written, a durable marker file <id>_<bucket>.evict tells
+ *	  writers never to append to the segment again (they look for it as
+ *	  they look for a .seal file); it is removed if the eviction rolls back,
+ *	  and with the segment's other files by cleanup.  Without it, a row
+ *	  arriving later for the bucket could land in the evicted file and be
+ *	  lost with it.  Rows a running transaction appended earlier
  *	  and then gave the segment back (a writer holds at most 16 segments of
  *	  a table) are evicted with the segment: they were older than the
  *	  retention window anyway.
@@ -35,14 +40,53 @@
  */
 #include "postgres.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "miscadmin.h"
 #include "segstore.h"
+#include "storage/fd.h"
 #include "storage/segstorage.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+
+void
+SegEvictMarkerPath(Oid dbid, Oid relfilenode, uint32 segment_id, int64 bucket,
+				   char *path)
+{
+	SegFilesSegmentPath(dbid, relfilenode, segment_id, bucket, path);
+	/* "<id>_<bucket>.act" -> "<id>_<bucket>.evict" */
+	path[strlen(path) - 4] = '\0';
+	strlcat(path, ".evict", MAXPGPATH);
+}
+
+/*
+ * Create the eviction marker of a segment durably, and schedule its
+ * removal if this transaction aborts.
+ */
+static void
+create_marker(Oid relfilenode, uint32 segment_id, int64 bucket)
+{
+	char		path[MAXPGPATH];
+	char		dir[MAXPGPATH];
+	int			fd;
+
+	SegEvictMarkerPath(MyDatabaseId, relfilenode, segment_id, bucket, path);
+	SegFilesScheduleUnlink(path, false);
+	fd = OpenTransientFile(path, O_CREAT | O_WRONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", path)));
+	if (pg_fsync(fd) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fsync file \"%s\": %m", path)));
+	CloseTransientFile(fd);
+	SegFilesTableDir(MyDatabaseId, relfilenode, dir);
+	SegFilesFsyncDir(dir);
+}
 
 static SegEvictOutcome *
 new_outcome(uint32 segment_id, bool was_sealed, int64 rows, uint64 bytes,
@@ -128,6 +172,7 @@ SegEvictSegments(Relation rel, int64 cutoff)
 		}
 		entry.row_count = -1;
 		entry.raw_bytes = entry.bytes = stat(f->path, &st) == 0 ? st.st_size : 0;
+		create_marker(relfilenode, f->segment_id, f->bucket);
 		SegManifestInsert(relfilenode, &entry);
 		SegActiveEndSeal(relfilenode, f->segment_id);
 		outcomes = lappend(outcomes, new_outcome(f->segment_id, false, -1,

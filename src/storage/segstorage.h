@@ -10,6 +10,7 @@
  *		chunks						log of row-number chunks handed out
  *		<segment id>_<bucket>.act	an active segment (see seg_record.c)
  *		<segment id>_<bucket>.seal	its sealed replacement (see seg_sealed.c)
+ *		<segment id>_<bucket>.evict	marker: the segment is being or was evicted
  *
  *	  Which file of a segment scans read, or whether the segment is gone,
  *	  is the business of the manifest (seg_manifest.c).
@@ -244,6 +245,8 @@ typedef struct SegEvictOutcome
 	double		milliseconds;
 } SegEvictOutcome;
 
+extern void SegEvictMarkerPath(Oid dbid, Oid relfilenode, uint32 segment_id,
+							   int64 bucket, char *path);
 extern List *SegEvictSegments(Relation rel, int64 cutoff);
 
 /* ---- seg_cleanup.c: removing files no snapshot can need ---- */
