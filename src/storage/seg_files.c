@@ -339,6 +339,7 @@ static void
 remove_dir_now(Oid dbid, Oid relfilenode)
 {
 	char		dir[MAXPGPATH];
+	struct stat st;
 
 	if (OidIsValid(relfilenode))
 	{
@@ -350,7 +351,8 @@ remove_dir_now(Oid dbid, Oid relfilenode)
 	else
 		snprintf(dir, MAXPGPATH, "%s/%u", SEG_ROOT_DIR, dbid);
 
-	if (!rmtree(dir, true))
+	/* a database that never held segstore rows has no directory */
+	if (stat(dir, &st) == 0 && !rmtree(dir, true))
 		ereport(WARNING,
 				(errcode_for_file_access(),
 				 errmsg("could not remove segstore directory \"%s\"", dir)));

@@ -379,7 +379,8 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	if (IsA(parsetree, AlterTableStmt) &&
-		((AlterTableStmt *) parsetree)->objtype == OBJECT_TABLE)
+		(((AlterTableStmt *) parsetree)->objtype == OBJECT_TABLE ||
+		 ((AlterTableStmt *) parsetree)->objtype == OBJECT_MATVIEW))
 	{
 		AlterTableStmt *stmt;
 		List	   *set_defs = NIL;
@@ -446,6 +447,27 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			table_close(rel, NoLock);
 			return;
 		}
+	}
+
+	if (IsA(parsetree, RenameStmt) &&
+		((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN)
+	{
+		RenameStmt *stmt = (RenameStmt *) parsetree;
+		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+
+		call_next_utility(pstmt, queryString, readOnlyTree, context,
+						  params, queryEnv, dest, qc);
+		/* the copy in reloptions names the time column */
+		if (OidIsValid(relid) && SegIsSegstoreRelid(relid))
+		{
+			Relation	rel;
+
+			CommandCounterIncrement();
+			rel = table_open(relid, ShareUpdateExclusiveLock);
+			SegOptionsRemirror(rel);
+			table_close(rel, NoLock);
+		}
+		return;
 	}
 
 	call_next_utility(pstmt, queryString, readOnlyTree, context,

@@ -279,6 +279,12 @@ SegOptionsApply(Relation rel, SegTableOptions *opts, List *defs)
 				opts->time_attnum = defaults.time_attnum;
 				opts->time_type = defaults.time_type;
 			}
+			else if (value[0] == '\0')
+			{
+				/* '': partitioned by ingest time */
+				opts->time_attnum = 0;
+				opts->time_type = InvalidOid;
+			}
 			else
 				set_time_column(rel, opts, value);
 		}
@@ -471,8 +477,8 @@ interval_text(int64 usecs)
 
 /*
  * The "segstore.name=value" entries that recreate opts on a table with
- * the same columns: the time column always, the rest where they differ
- * from the defaults.
+ * the same columns: the time column always (by name; '' for ingest
+ * time), the rest where they differ from the defaults.
  */
 static List *
 options_as_reloptions(Relation rel, const SegTableOptions *opts)
@@ -481,10 +487,12 @@ options_as_reloptions(Relation rel, const SegTableOptions *opts)
 	List	   *entries = NIL;
 
 	set_defaults(rel, &defaults);
-	if (opts->time_attnum > 0)
-		entries = lappend(entries, psprintf("segstore.time_column=%s",
-											NameStr(TupleDescAttr(RelationGetDescr(rel),
-																  opts->time_attnum - 1)->attname)));
+	/* always: the default depends on the columns, "" is ingest time */
+	entries = lappend(entries, psprintf("segstore.time_column=%s",
+										opts->time_attnum > 0 ?
+										NameStr(TupleDescAttr(RelationGetDescr(rel),
+															  opts->time_attnum - 1)->attname) :
+										""));
 	if (opts->segment_interval != defaults.segment_interval)
 		entries = lappend(entries, psprintf("segstore.segment_interval=%s",
 											interval_text(opts->segment_interval)));
