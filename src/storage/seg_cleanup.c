@@ -26,10 +26,13 @@
  *	  Orphan directories: DROP TABLE, TRUNCATE and rewrites remove a
  *	  relfilenode's directory after commit (seg_files.c); a crash at the
  *	  wrong moment, or during a CREATE TABLE that never committed, leaves
- *	  the directory behind.  A directory is an orphan when its relfilenode
- *	  has no main fork (every segstore table has one, created before its
- *	  directory, in the database's default tablespace) and no pg_class row
- *	  that is committed or being inserted or deleted right now.
+ *	  the directory behind.  A directory is an orphan when no pg_class row
+ *	  that is committed, or being inserted or deleted right now, has its
+ *	  relfilenode, and the transaction that created it (recorded in the
+ *	  directory's "creator" file) is not running: a running one may be
+ *	  between making the directory and inserting its pg_class row.  (The
+ *	  main fork is no proof: PostgreSQL leaves the files of a relation
+ *	  whose creating transaction crashed.)
  *
  *	  Locking: SegCleanupTable's caller holds ShareUpdateExclusiveLock on
  *	  the table.  SegCleanupOrphanDirs touches only directories no
@@ -50,6 +53,7 @@
 #include "catalog/pg_class.h"
 #include "common/relpath.h"
 #include "miscadmin.h"
+#include "storage/procarray.h"
 #include "segstore.h"
 #include "storage/fd.h"
 #include "storage/segstorage.h"
@@ -230,23 +234,31 @@ SegCleanupOrphanDirs(void)
 		char	   *main_fork;
 		struct stat st;
 		bool		has_main_fork;
+		TransactionId creator;
 		char		dir[MAXPGPATH];
 
 		if (sscanf(de->d_name, "%u%n", &relfilenode, &consumed) != 1 ||
 			de->d_name[consumed] != '\0')
 			continue;
-		rnode.spcNode = MyDatabaseTableSpace;
-		rnode.dbNode = MyDatabaseId;
-		rnode.relNode = relfilenode;
-		main_fork = relpathperm(rnode, MAIN_FORKNUM);
-		has_main_fork = stat(main_fork, &st) == 0;
-		pfree(main_fork);
-		if (has_main_fork)
-			continue;
 		if (in_use == NULL)
 			in_use = relfilenodes_in_use();
 		if (hash_search(in_use, &relfilenode, HASH_FIND, NULL) != NULL)
 			continue;
+		creator = SegFilesCreator(MyDatabaseId, relfilenode);
+		if (TransactionIdIsValid(creator) && TransactionIdIsInProgress(creator))
+			continue;
+		if (!TransactionIdIsValid(creator))
+		{
+			/* no creator file: only a relfilenode without files is safe */
+			rnode.spcNode = MyDatabaseTableSpace;
+			rnode.dbNode = MyDatabaseId;
+			rnode.relNode = relfilenode;
+			main_fork = relpathperm(rnode, MAIN_FORKNUM);
+			has_main_fork = stat(main_fork, &st) == 0;
+			pfree(main_fork);
+			if (has_main_fork)
+				continue;
+		}
 
 		SegFilesTableDir(MyDatabaseId, relfilenode, dir);
 		ereport(LOG,

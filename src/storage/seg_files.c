@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "storage/segstorage.h"
@@ -78,6 +79,60 @@ make_dir(const char *path)
 }
 
 /*
+ * Record in the directory which transaction created it (orphan cleanup
+ * needs to know whether that transaction may still commit).
+ */
+static void
+write_creator(const char *dir)
+{
+	char		path[MAXPGPATH];
+	char		text[16];
+	int			fd;
+	int			len;
+
+	snprintf(path, MAXPGPATH, "%s/%s", dir, SEG_CREATOR_FILE);
+	len = snprintf(text, sizeof(text), "%u\n", GetTopTransactionId());
+	fd = OpenTransientFile(path, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", path)));
+	if (write(fd, text, len) != len || pg_fsync(fd) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", path)));
+	CloseTransientFile(fd);
+}
+
+/*
+ * The transaction that created a relfilenode's directory, or
+ * InvalidTransactionId if it did not say (or the file is unreadable).
+ */
+TransactionId
+SegFilesCreator(Oid dbid, Oid relfilenode)
+{
+	char		path[MAXPGPATH];
+	char		text[16];
+	int			fd;
+	int			len;
+	unsigned int xid;
+
+	SegFilesTableDir(dbid, relfilenode, path);
+	strlcat(path, "/" SEG_CREATOR_FILE, MAXPGPATH);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		return InvalidTransactionId;
+	len = read(fd, text, sizeof(text) - 1);
+	CloseTransientFile(fd);
+	if (len <= 0)
+		return InvalidTransactionId;
+	text[len] = '\0';
+	if (sscanf(text, "%u", &xid) != 1)
+		return InvalidTransactionId;
+	return (TransactionId) xid;
+}
+
+/*
  * Create the directory of a new relfilenode (and its parents), durably.
  * The caller has just created the relfilenode's main fork, which proves
  * the number unused: a directory already there is an orphan of a dropped
@@ -107,6 +162,7 @@ SegFilesCreateTableDir(Oid dbid, Oid relfilenode)
 	make_dir(SEG_ROOT_DIR);
 	make_dir(dbdir);
 	make_dir(dir);
+	write_creator(dir);
 	SegFilesFsyncDir(dir);
 	SegFilesFsyncDir(dbdir);
 	SegFilesFsyncDir(SEG_ROOT_DIR);
@@ -230,8 +286,8 @@ SegFilesTotalBytes(Oid dbid, Oid relfilenode)
 
 /*
  * Remove every segment file (active and sealed) of a relfilenode, keeping
- * the directory and its chunk log (row numbers must never be handed out
- * twice).  For the non-transactional truncate of a table created in this
+ * the directory, its creator file and its chunk log (row numbers must
+ * never be handed out twice).  For the non-transactional truncate of a table created in this
  * transaction.
  */
 void
@@ -250,7 +306,8 @@ SegFilesRemoveSegments(Oid dbid, Oid relfilenode)
 	{
 		char		path[MAXPGPATH];
 
-		if (de->d_name[0] == '.' || strcmp(de->d_name, "chunks") == 0)
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "chunks") == 0 ||
+			strcmp(de->d_name, SEG_CREATOR_FILE) == 0)
 			continue;
 		snprintf(path, MAXPGPATH, "%s/%s", dir, de->d_name);
 		if (unlink(path) < 0 && errno != ENOENT)

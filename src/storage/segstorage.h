@@ -7,6 +7,7 @@
  * NOTES
  *	  Row data lives under $PGDATA/pg_segstore/<db oid>/<relfilenode>/:
  *
+ *		creator						xid of the transaction that made the directory
  *		chunks						log of row-number chunks handed out
  *		<segment id>_<bucket>.act	an active segment (see seg_record.c)
  *		<segment id>_<bucket>.seal	its sealed replacement (see seg_sealed.c)
@@ -31,6 +32,7 @@
 #include "utils/snapshot.h"
 
 #define SEG_ROOT_DIR			"pg_segstore"
+#define SEG_CREATOR_FILE		"creator"
 #define SEG_CHUNK_ROWS			UINT64CONST(65536)
 #define SEG_MAX_ACTIVE_SLOTS	64
 #define SEG_WRITE_BUFFER_SIZE	(128 * 1024)
@@ -49,6 +51,7 @@ extern void SegFilesTableDir(Oid dbid, Oid relfilenode, char *path);
 extern void SegFilesSegmentPath(Oid dbid, Oid relfilenode, uint32 segment_id,
 								int64 bucket, char *path);
 extern void SegFilesCreateTableDir(Oid dbid, Oid relfilenode);
+extern TransactionId SegFilesCreator(Oid dbid, Oid relfilenode);
 extern SegSegmentFile *SegFilesListSegments(Oid dbid, Oid relfilenode,
 											int *nfiles);
 extern uint64 SegFilesTotalBytes(Oid dbid, Oid relfilenode);

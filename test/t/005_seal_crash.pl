@@ -83,7 +83,7 @@ sub dir_listing
 sub expected_listing
 {
 	my ($t) = @_;
-	return join(' ', sort('chunks', map { basename($_->[3]) } segment_rows($t)));
+	return join(' ', sort('chunks', 'creator', map { basename($_->[3]) } segment_rows($t)));
 }
 
 sub check_files_match_segments
@@ -165,7 +165,7 @@ for my $step (qw(partial written renamed manifest committed))
 			scalar(@segs_before) . "|$committed",
 			"$step: seal sealed every segment, without the rolled-back rows");
 		is( dir_listing($dir),
-			join(' ', sort('chunks', map { my $f = basename($_->[3]); $f =~ s/\.act$//; ("$f.act", "$f.seal") } @segs_before)),
+			join(' ', sort('chunks', 'creator', map { my $f = basename($_->[3]); $f =~ s/\.act$//; ("$f.act", "$f.seal") } @segs_before)),
 			"$step: after the seal both active and sealed files exist (no cleanup yet)");
 	}
 	else
