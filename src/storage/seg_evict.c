@@ -88,6 +88,19 @@ create_marker(Oid relfilenode, uint32 segment_id, int64 bucket)
 	SegFilesFsyncDir(dir);
 }
 
+/*
+ * Are all time values a bucket can hold older than cutoff?  The -infinity
+ * and infinity buckets hold just their own value (and end where they
+ * start).
+ */
+static bool
+bucket_older_than(int64 bucket_start, int64 bucket_end, int64 cutoff)
+{
+	if (bucket_start == bucket_end)
+		return bucket_start < cutoff;
+	return bucket_end <= cutoff;
+}
+
 static SegEvictOutcome *
 new_outcome(uint32 segment_id, bool was_sealed, int64 rows, uint64 bytes,
 			TimestampTz start)
@@ -131,7 +144,8 @@ SegEvictSegments(Relation rel, int64 cutoff)
 
 		if (e->evicted)
 			continue;
-		expired = e->row_count > 0 ? e->max_time < cutoff : e->bucket_end <= cutoff;
+		expired = e->row_count > 0 ? e->max_time < cutoff :
+			bucket_older_than(e->bucket_start, e->bucket_end, cutoff);
 		if (!expired)
 			continue;
 		if (!SegManifestMarkEvicted(relfilenode, e->segment_id))
@@ -160,7 +174,8 @@ SegEvictSegments(Relation rel, int64 cutoff)
 		entry.bucket_end = SegActiveReaderHeader(reader)->bucket_end;
 		data_bytes = SegActiveReaderFileSize(reader);
 		SegActiveReaderClose(reader);
-		if (entry.bucket_end > cutoff || data_bytes == 0)
+		if (!bucket_older_than(entry.bucket_start, entry.bucket_end, cutoff) ||
+			data_bytes == 0)
 			continue;
 		if (!SegActiveClaimForSeal(relfilenode, f->segment_id, f->bucket))
 		{

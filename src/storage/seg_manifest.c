@@ -190,6 +190,20 @@ SegManifestFind(const SegManifestEntry *entries, int n, uint32 segment_id)
 	return NULL;
 }
 
+/* Scan for the manifest row of one segment, with the latest snapshot. */
+static SysScanDesc
+begin_segment_scan(Relation rel, Oid relfilenode, uint32 segment_id)
+{
+	ScanKeyData keys[2];
+
+	ScanKeyInit(&keys[0], Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relfilenode));
+	ScanKeyInit(&keys[1], Anum_segment_id, BTEqualStrategyNumber, F_INT8EQ,
+				Int64GetDatum(segment_id));
+	return systable_beginscan(rel, SegCatalogRelid(MANIFEST_INDEX, false), true,
+							  GetLatestSnapshot(), 2, keys);
+}
+
 /*
  * Mark a sealed segment evicted (in the current transaction).  Returns
  * false if the segment has no manifest row this transaction can update.
@@ -198,17 +212,10 @@ bool
 SegManifestMarkEvicted(Oid relfilenode, uint32 segment_id)
 {
 	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
-	SysScanDesc scan;
-	ScanKeyData keys[2];
+	SysScanDesc scan = begin_segment_scan(rel, relfilenode, segment_id);
 	HeapTuple	tuple;
 	bool		found = false;
 
-	ScanKeyInit(&keys[0], Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relfilenode));
-	ScanKeyInit(&keys[1], Anum_segment_id, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(segment_id));
-	scan = systable_beginscan(rel, SegCatalogRelid(MANIFEST_INDEX, false), true,
-							  GetLatestSnapshot(), 2, keys);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
 	{
@@ -236,16 +243,9 @@ void
 SegManifestDelete(Oid relfilenode, uint32 segment_id)
 {
 	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
-	SysScanDesc scan;
-	ScanKeyData keys[2];
+	SysScanDesc scan = begin_segment_scan(rel, relfilenode, segment_id);
 	HeapTuple	tuple;
 
-	ScanKeyInit(&keys[0], Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(relfilenode));
-	ScanKeyInit(&keys[1], Anum_segment_id, BTEqualStrategyNumber, F_INT8EQ,
-				Int64GetDatum(segment_id));
-	scan = systable_beginscan(rel, SegCatalogRelid(MANIFEST_INDEX, false), true,
-							  GetLatestSnapshot(), 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 		CatalogTupleDelete(rel, &tuple->t_self);
 	systable_endscan(scan);

@@ -44,6 +44,17 @@ PG_FUNCTION_INFO_V1(segstore_quarantine);
 #define EVICT_COLS 4
 #define VERIFY_COLS 5
 
+/* The table argument of a function that is not STRICT. */
+static Oid
+table_argument(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the table argument must not be NULL")));
+	return PG_GETARG_OID(0);
+}
+
 /* Reading about a table's segments needs SELECT on it. */
 static void
 check_select_privilege(Oid relid)
@@ -202,7 +213,7 @@ SegSealTable(Relation rel, int64 bucket_end_before)
 Datum
 segstore_seal(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid = table_argument(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Relation	rel;
 	int64		before = PG_INT64_MAX;
@@ -310,6 +321,18 @@ segstore_evict_before(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Store option changes on a segstore table the caller owns. */
+static void
+store_options(Oid relid, List *defs)
+{
+	Relation	rel;
+
+	check_owner(relid);
+	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
+	SegOptionsStore(rel, defs, false);
+	table_close(rel, NoLock);
+}
+
 static List *
 add_option(List *defs, const char *name, char *value)
 {
@@ -326,12 +349,8 @@ add_option(List *defs, const char *name, char *value)
 Datum
 segstore_set_options(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid = table_argument(fcinfo);
 	List	   *defs = NIL;
-	Relation	rel;
-
-	check_owner(relid);
-	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
 
 	if (!PG_ARGISNULL(1))
 		defs = add_option(defs, "time_column", text_to_cstring(PG_GETARG_TEXT_PP(1)));
@@ -350,8 +369,7 @@ segstore_set_options(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(6))
 		defs = add_option(defs, "block_size", text_to_cstring(PG_GETARG_TEXT_PP(6)));
 
-	SegOptionsStore(rel, defs, false);
-	table_close(rel, NoLock);
+	store_options(relid, defs);
 	PG_RETURN_VOID();
 }
 
@@ -363,12 +381,9 @@ segstore_set_options(PG_FUNCTION_ARGS)
 Datum
 segstore_set_policy(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Oid			relid = table_argument(fcinfo);
 	List	   *defs = NIL;
-	Relation	rel;
 
-	check_owner(relid);
-	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
 	if (!PG_ARGISNULL(1))
 		defs = add_option(defs, "retention",
 						  DatumGetCString(DirectFunctionCall1(interval_out,
@@ -377,8 +392,7 @@ segstore_set_policy(PG_FUNCTION_ARGS)
 		defs = add_option(defs, "seal_after",
 						  DatumGetCString(DirectFunctionCall1(interval_out,
 															  PG_GETARG_DATUM(2))));
-	SegOptionsStore(rel, defs, false);
-	table_close(rel, NoLock);
+	store_options(relid, defs);
 	PG_RETURN_VOID();
 }
 
@@ -389,16 +403,11 @@ segstore_set_policy(PG_FUNCTION_ARGS)
 Datum
 segstore_drop_policy(PG_FUNCTION_ARGS)
 {
-	Oid			relid = PG_GETARG_OID(0);
-	Relation	rel;
 	List	   *defs = NIL;
 
-	check_owner(relid);
-	rel = open_segstore_table(relid, ShareUpdateExclusiveLock);
 	defs = lappend(defs, makeDefElem(pstrdup("retention"), NULL, -1));
 	defs = lappend(defs, makeDefElem(pstrdup("seal_after"), NULL, -1));
-	SegOptionsStore(rel, defs, false);
-	table_close(rel, NoLock);
+	store_options(PG_GETARG_OID(0), defs);
 	PG_RETURN_VOID();
 }
 
