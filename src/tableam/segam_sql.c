@@ -87,6 +87,19 @@ open_segstore_table(Oid relid, LOCKMODE mode)
 }
 
 /*
+ * Open a table the caller may read (AccessShareLock) and list the
+ * segments the current snapshot sees, this transaction's rows included.
+ */
+static SegScanSegment *
+segments_for_reading(Oid relid, Relation *rel, int *n)
+{
+	check_select_privilege(relid);
+	*rel = open_segstore_table(relid, AccessShareLock);
+	SegActiveFlushRelation((*rel)->rd_node.relNode);
+	return SegSealScanList(*rel, GetActiveSnapshot(), n);
+}
+
+/*
  * segstore.table_segments(regclass): one row per segment of the table as
  * the current snapshot sees it, with its bucket, time range, row count
  * and size.  Active segments are read whole (checking checksums on the
@@ -104,11 +117,8 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	int64		max_size;
 
 	InitMaterializedSRF(fcinfo, 0);
-	check_select_privilege(relid);
-	rel = open_segstore_table(relid, AccessShareLock);
+	segments = segments_for_reading(relid, &rel, &n);
 	max_size = SegOptionsGet(rel)->max_segment_size;
-	SegActiveFlushRelation(rel->rd_node.relNode);
-	segments = SegSealScanList(rel, GetActiveSnapshot(), &n);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -457,10 +467,7 @@ segstore_verify(PG_FUNCTION_ARGS)
 	ResourceOwner owner = CurrentResourceOwner;
 
 	InitMaterializedSRF(fcinfo, 0);
-	check_select_privilege(relid);
-	rel = open_segstore_table(relid, AccessShareLock);
-	SegActiveFlushRelation(rel->rd_node.relNode);
-	segments = SegSealScanList(rel, GetActiveSnapshot(), &n);
+	segments = segments_for_reading(relid, &rel, &n);
 
 	for (int i = 0; i < n; i++)
 	{
