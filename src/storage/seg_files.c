@@ -230,7 +230,7 @@ SegFilesListSegments(Oid dbid, Oid relfilenode, int *nfiles)
 
 /*
  * The highest segment id any file of the relfilenode carries (active,
- * sealed or a seal's temporary file), 0 if none.
+ * sealed, a seal's temporary file or an eviction marker), 0 if none.
  */
 uint32
 SegFilesMaxSegmentId(Oid dbid, Oid relfilenode)
