@@ -7,6 +7,9 @@ OBJS = \
 	src/format/seg_row.o \
 	src/format/seg_sealed.o \
 	src/maintenance/seg_maintenance.o \
+	src/scan/seg_prune.o \
+	src/scan/seg_scan_exec.o \
+	src/scan/seg_scan_path.o \
 	src/storage/seg_active.o \
 	src/storage/seg_cleanup.o \
 	src/storage/seg_evict.o \
@@ -44,6 +47,9 @@ EXTRA_CLEAN = tmp_check tmp_check_regress tmp_check_iso tmp_check_iso_out result
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# rebuild every object when one of our headers changes (PGXS tracks none)
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
 # tools/segstore_dump: a frontend program reading segment files offline.
 SEGSTORE_DUMP_SRCS = tools/segstore_dump.c src/format/seg_record.c src/format/seg_sealed.c

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * segstore.c
- *	  Module load: settings, shared memory, transaction callbacks, hooks.
+ *	  Module load: settings, shared memory, transaction callbacks, hooks
+ *	  (DDL in segam_ddl.c, planning in seg_scan_path.c).
  *
  * NOTES
  *	  segstore keeps per-table append state in shared memory, so it must be
@@ -20,6 +21,7 @@
 #include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "scan/segscan.h"
 #include "segstore.h"
 #include "storage/ipc.h"
 #include "storage/segstorage.h"
@@ -118,6 +120,13 @@ _PG_init(void)
 				 errmsg("segstore must be loaded via shared_preload_libraries"),
 				 errhint("Add segstore to shared_preload_libraries in postgresql.conf and restart the server.")));
 
+	DefineCustomBoolVariable("segstore.enable_segment_scan",
+							 "Lets the planner use the segstore scan node.",
+							 "It skips segments and blocks outside the query's time range and decodes only the columns the query uses; off leaves a plain sequential scan.",
+							 &segstore_enable_segment_scan,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("segstore.max_tables",
 							"Maximum number of segstore tables being written at the same time.",
 							"Each needs a few kilobytes of shared memory; idle tables give up their entry.",
@@ -142,4 +151,5 @@ _PG_init(void)
 	RegisterXactCallback(segstore_xact_callback, NULL);
 	RegisterSubXactCallback(segstore_subxact_callback, NULL);
 	SegDdlInstallHooks();
+	SegScanInstallHooks();
 }

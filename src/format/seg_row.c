@@ -279,13 +279,16 @@ SegRowDecoderFree(SegRowDecoder *decoder)
 
 /* bytes of decoder->buf that the by-reference values of "row" need */
 static Size
-row_buffer_need(const msgpack_object *row)
+row_buffer_need(const msgpack_object *row, const bool *needed, int natts)
 {
 	Size		need = 0;
 
 	for (uint32 i = 0; i < row->via.array.size; i++)
 	{
 		const msgpack_object *o = &row->via.array.ptr[i];
+
+		if (needed != NULL && (i >= (uint32) natts || !needed[i]))
+			continue;
 
 		if (o->type == MSGPACK_OBJECT_STR || o->type == MSGPACK_OBJECT_BIN)
 			need += MAXALIGN(VARHDRSZ + o->via.str.size);
@@ -400,19 +403,22 @@ decode_native(const msgpack_object *o, Form_pg_attribute att, SegValueKind kind,
 
 /*
  * Decode one row array (as unpacked by msgpack) into values/isnull
- * (tupdesc->natts each).  By-reference values point into decoder->buf
- * and stay valid until the next call.
+ * (tupdesc->natts each).  If "needed" is not NULL, only the attributes it
+ * marks (natts entries) are decoded and the others are set to NULL.
+ * By-reference values point into decoder->buf and stay valid until the
+ * next call.
  */
 void
 SegRowDecodeObject(SegRowDecoder *decoder, const SegRowLayout *layout,
-				   TupleDesc tupdesc, const msgpack_object *row,
+				   TupleDesc tupdesc, const bool *needed,
+				   const msgpack_object *row,
 				   Datum *values, bool *isnull)
 {
 	Size		need;
 	Size		buf_off = 0;
 	uint32		nstored = row->via.array.size;
 
-	need = row_buffer_need(row);
+	need = row_buffer_need(row, needed, tupdesc->natts);
 	if (need > decoder->buf_size)
 	{
 		decoder->buf_size = Max(need, decoder->buf_size * 2);
@@ -441,7 +447,8 @@ SegRowDecodeObject(SegRowDecoder *decoder, const SegRowLayout *layout,
 			continue;
 		}
 
-		if (att->attisdropped || row->via.array.ptr[i].type == MSGPACK_OBJECT_NIL)
+		if (att->attisdropped || (needed != NULL && !needed[i]) ||
+			row->via.array.ptr[i].type == MSGPACK_OBJECT_NIL)
 		{
 			values[i] = (Datum) 0;
 			isnull[i] = true;
@@ -462,7 +469,8 @@ SegRowDecodeObject(SegRowDecoder *decoder, const SegRowLayout *layout,
  */
 bool
 SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
-			 TupleDesc tupdesc, const char *data, size_t len,
+			 TupleDesc tupdesc, const bool *needed,
+			 const char *data, size_t len,
 			 Datum *values, bool *isnull)
 {
 	msgpack_object row;
@@ -472,6 +480,6 @@ SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
 	if (msgpack_unpack(data, len, &off, &decoder->zone, &row) != MSGPACK_UNPACK_SUCCESS ||
 		row.type != MSGPACK_OBJECT_ARRAY)
 		return false;
-	SegRowDecodeObject(decoder, layout, tupdesc, &row, values, isnull);
+	SegRowDecodeObject(decoder, layout, tupdesc, needed, &row, values, isnull);
 	return true;
 }

@@ -99,10 +99,11 @@ extern void SegRowDecoderInit(SegRowDecoder *decoder);
 extern void SegRowDecoderFree(SegRowDecoder *decoder);
 extern void SegRowDecodeObject(SegRowDecoder *decoder,
 							   const SegRowLayout *layout, TupleDesc tupdesc,
+							   const bool *needed,
 							   const msgpack_object *row,
 							   Datum *values, bool *isnull);
 extern bool SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
-						 TupleDesc tupdesc,
+						 TupleDesc tupdesc, const bool *needed,
 						 const char *data, size_t len,
 						 Datum *values, bool *isnull);
 

@@ -67,6 +67,7 @@ typedef struct SegWriterKey
 {
 	Oid			relfilenode;
 	int64		bucket;
+	int64		bucket_end;
 } SegWriterKey;
 
 struct SegWriter
@@ -298,7 +299,7 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 	{
 		slot = &state->slots[i];
 		if (slot->segment_id != 0 && slot->bucket == target->bucket &&
-			slot->owner_procno < 0)
+			slot->bucket_end == target->bucket_end && slot->owner_procno < 0)
 		{
 			idx = i;
 			break;
@@ -315,8 +316,14 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 		int			n;
 		SegSegmentFile *files;
 		uint32		found_id = 0;
+		int64		file_bucket_end;
 
-		/* 2. a segment of this bucket on disk that still has room */
+		/*
+		 * 2. a segment of this bucket on disk that still has room.  Its
+		 * bucket must also end where the row's does (segment_interval may
+		 * have changed since it was created): scans and eviction rely on
+		 * every row of an active segment lying inside its header's bucket.
+		 */
 		files = SegFilesListSegments(state->dbid, state->relfilenode, &n);
 		for (int i = n - 1; i >= 0 && found_id == 0; i--)
 		{
@@ -338,7 +345,8 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 			if (stat(files[i].path, &st) < 0 ||
 				(uint64) st.st_size >= target->max_segment_size)
 				continue;		/* full: never appended to again */
-			if (SegActiveRepairTail(files[i].path) < target->max_segment_size)
+			if (SegActiveRepairTail(files[i].path, &file_bucket_end) < target->max_segment_size &&
+				file_bucket_end == target->bucket_end)
 			{
 				found_id = files[i].segment_id;
 				strlcpy(w->path, files[i].path, MAXPGPATH);
@@ -354,6 +362,7 @@ claim_segment_locked(SegTableState *state, SegWriter *w,
 		slot = &state->slots[idx];
 		slot->segment_id = found_id;
 		slot->bucket = target->bucket;
+		slot->bucket_end = target->bucket_end;
 		slot->next_row = 0;
 		slot->chunk_end = 0;	/* continue in a fresh chunk */
 	}
@@ -477,13 +486,15 @@ SegActiveGetWriter(const SegAppendTarget *target)
 
 	if (last_writer != NULL &&
 		last_writer->key.relfilenode == target->rel->rd_node.relNode &&
-		last_writer->key.bucket == target->bucket && !last_writer->full)
+		last_writer->key.bucket == target->bucket &&
+		last_writer->key.bucket_end == target->bucket_end && !last_writer->full)
 		return last_writer;
 
 	ensure_writers();
 	memset(&key, 0, sizeof(key));
 	key.relfilenode = target->rel->rd_node.relNode;
 	key.bucket = target->bucket;
+	key.bucket_end = target->bucket_end;
 	w = hash_search(writers, &key, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -691,7 +702,8 @@ SegActivePreCommit(void)
  * it with the transaction.
  */
 bool
-SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id, int64 bucket)
+SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id, int64 bucket,
+					  int64 bucket_end)
 {
 	SegTableState *state = SegShmemLockTable(MyDatabaseId, relfilenode);
 	int			idx = -1;
@@ -711,6 +723,7 @@ SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id, int64 bucket)
 				idx = free_slot(state);
 				state->slots[idx].segment_id = segment_id;
 				state->slots[idx].bucket = bucket;
+				state->slots[idx].bucket_end = bucket_end;
 				state->slots[idx].next_row = 0;
 				state->slots[idx].chunk_end = 0;
 			}
@@ -1075,15 +1088,17 @@ SegActiveReaderClose(SegActiveReader *r)
  * appended to again.  Caller holds the table's shared-state lock and no
  * backend owns the segment.  Returns the file's size afterwards; a file
  * too short to hold its header returns PG_UINT64_MAX so it is never reused.
+ * Sets *bucket_end to the end of the segment's bucket from its header.
  */
 uint64
-SegActiveRepairTail(const char *path)
+SegActiveRepairTail(const char *path, int64 *bucket_end)
 {
 	SegActiveReader *r = SegActiveReaderOpen(path);
 	SegRecordHeader hdr;
 	const char *payload;
 	uint64		valid_end;
 
+	*bucket_end = r->header.bucket_end;
 	if (r->file_size == 0)
 	{
 		SegActiveReaderClose(r);

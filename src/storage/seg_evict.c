@@ -177,7 +177,8 @@ SegEvictSegments(Relation rel, int64 cutoff)
 		if (!bucket_older_than(entry.bucket_start, entry.bucket_end, cutoff) ||
 			data_bytes == 0)
 			continue;
-		if (!SegActiveClaimForSeal(relfilenode, f->segment_id, f->bucket))
+		if (!SegActiveClaimForSeal(relfilenode, f->segment_id, f->bucket,
+								   entry.bucket_end))
 		{
 			SegEvictOutcome *o = new_outcome(f->segment_id, false, -1, 0, start);
 

@@ -116,7 +116,8 @@ SegSealSegments(Relation rel, const SegSealParams *params)
 		due = SegActiveReaderHeader(reader)->bucket_end <= params->bucket_end_before ||
 			SegActiveReaderFileSize(reader) >= params->max_segment_size;
 		if (!due || SegActiveReaderFileSize(reader) == 0 ||
-			!SegActiveClaimForSeal(relfilenode, f->segment_id, f->bucket))
+			!SegActiveClaimForSeal(relfilenode, f->segment_id, f->bucket,
+								   SegActiveReaderHeader(reader)->bucket_end))
 		{
 			SegActiveReaderClose(reader);
 			continue;

@@ -39,6 +39,10 @@ struct SegSealedReader
 	bool		block_valid;
 	uint32		next_block;
 	uint32		next_row;		/* within the decoded block */
+	SegTimeRangeFilter block_filter;	/* NULL: read every block */
+	void	   *block_filter_arg;
+	uint32		blocks_read;
+	uint32		blocks_skipped;
 	bool		closed;
 	MemoryContext context;		/* where the block buffers live */
 	MemoryContextCallback unmap_callback;
@@ -258,18 +262,49 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 }
 
 /*
- * Next row of the file in order: fills *row (the row object points into
- * the reader's current block, valid until the next call).  False at the
- * end.
+ * Make SegSealedReaderNext skip the blocks whose time range [min, max]
+ * "filter" says no row of the scan can be in.
+ */
+void
+SegSealedReaderSetFilter(SegSealedReader *r, SegTimeRangeFilter filter, void *arg)
+{
+	r->block_filter = filter;
+	r->block_filter_arg = arg;
+}
+
+/* Blocks SegSealedReaderNext decoded and skipped so far. */
+void
+SegSealedReaderBlockCounts(SegSealedReader *r, uint32 *read, uint32 *skipped)
+{
+	*read = r->blocks_read;
+	*skipped = r->blocks_skipped;
+}
+
+/*
+ * Next row of the file in order, in the blocks the filter keeps: fills
+ * *row (the row object points into the reader's current block, valid
+ * until the next call).  False at the end.
  */
 bool
 SegSealedReaderNext(SegSealedReader *r, SegSealedRow *row)
 {
 	while (!r->block_valid || r->next_row >= r->block.nrows)
 	{
+		const SegSealedBlockInfo *info;
+
 		if (r->next_block >= r->file.nblocks)
 			return false;
+		info = &r->file.index[r->next_block];
+		if (r->block_filter != NULL &&
+			!r->block_filter(r->block_filter_arg, info->min_time, info->max_time))
+		{
+			r->blocks_skipped++;
+			r->next_block++;
+			r->block_valid = false;
+			continue;
+		}
 		SegSealedReaderLoadBlock(r, r->next_block);
+		r->blocks_read++;
 	}
 	row->row_number = r->block.rows[r->next_row];
 	row->xmin = (TransactionId) r->block.xmins[r->next_row].via.u64;

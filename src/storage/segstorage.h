@@ -76,6 +76,7 @@ typedef struct SegActiveSlot
 {
 	uint32		segment_id;		/* 0: slot unused */
 	int64		bucket;
+	int64		bucket_end;
 	int			owner_procno;	/* -1: free to claim */
 	uint64		next_row;		/* next row number of the current chunk */
 	uint64		chunk_end;		/* first row number past the chunk */
@@ -129,10 +130,10 @@ extern void SegActiveDiscardRelation(Oid relfilenode);
 extern void SegActivePreCommit(void);
 extern void SegActiveAtEOXact(bool is_commit);
 extern bool SegActiveClaimForSeal(Oid relfilenode, uint32 segment_id,
-								  int64 bucket);
+								  int64 bucket, int64 bucket_end);
 extern void SegActiveEndSeal(Oid relfilenode, uint32 segment_id);
 extern bool SegActiveSegmentClaimed(Oid relfilenode, uint32 segment_id);
-extern uint64 SegActiveRepairTail(const char *path);
+extern uint64 SegActiveRepairTail(const char *path, int64 *bucket_end);
 
 extern SegActiveReader *SegActiveReaderOpen(const char *path);
 extern bool SegActiveReaderNext(SegActiveReader *reader, SegRecordHeader *hdr,
@@ -173,6 +174,9 @@ extern void SegManifestDeleteAll(Oid relfilenode);
 
 typedef struct SegSealedReader SegSealedReader;
 
+/* Can a row with a time value in [lo, hi] be wanted?  (See seg_prune.c.) */
+typedef bool (*SegTimeRangeFilter) (void *arg, int64 lo, int64 hi);
+
 /* One row as a sealed reader returns it. */
 typedef struct SegSealedRow
 {
@@ -191,6 +195,10 @@ extern void SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 extern SegSealedReader *SegSealedReaderOpen(const char *path);
 extern const SegSealedFile *SegSealedReaderFile(SegSealedReader *r);
 extern void SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block);
+extern void SegSealedReaderSetFilter(SegSealedReader *r,
+									 SegTimeRangeFilter filter, void *arg);
+extern void SegSealedReaderBlockCounts(SegSealedReader *r, uint32 *read,
+									   uint32 *skipped);
 extern bool SegSealedReaderNext(SegSealedReader *r, SegSealedRow *row);
 extern void SegSealedReaderClose(SegSealedReader *r);
 

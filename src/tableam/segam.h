@@ -10,6 +10,7 @@
 #define SEGAM_H
 
 #include "access/htup_details.h"
+#include "access/relscan.h"
 #include "format/segformat.h"
 #include "nodes/parsenodes.h"
 #include "storage/itemptr.h"
@@ -81,6 +82,29 @@ extern bool SegRowVisible(TransactionId xmin, CommandId cmin,
 
 /* ---- segam_handler.c ---- */
 
+/*
+ * What a scan may skip and what it must decode, set by the segstore scan
+ * node (src/scan) before the scan's first row.
+ */
+typedef struct SegScanFilter
+{
+	/* can a row with a time value in [lo, hi] be wanted?  NULL: yes */
+	bool		(*time_filter) (void *arg, int64 lo, int64 hi);
+	void	   *time_filter_arg;
+	const bool *needed_columns; /* per relation attribute; NULL: all */
+} SegScanFilter;
+
+/* What a scan read and skipped, for EXPLAIN ANALYZE. */
+typedef struct SegScanCounts
+{
+	uint64		segments_read;
+	uint64		segments_skipped;
+	uint64		blocks_read;	/* blocks of sealed segments */
+	uint64		blocks_skipped;
+} SegScanCounts;
+
+extern void SegScanSetFilter(TableScanDesc scan, const SegScanFilter *filter);
+extern void SegScanAddCounts(TableScanDesc scan, SegScanCounts *counts);
 extern Oid	SegAccessMethodOid(void);
 extern bool SegIsSegstoreRelid(Oid relid);
 

@@ -73,6 +73,8 @@ typedef struct SegScanDescData
 	SegRowDecoder decoder;
 	MemoryContextCallback decoder_callback;
 	SegVisibilityCache visibility;
+	SegScanFilter filter;		/* set by the segstore scan node */
+	SegScanCounts counts;		/* segments and blocks read and skipped */
 } SegScanDescData;
 
 typedef SegScanDescData *SegScanDesc;
@@ -187,6 +189,20 @@ segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 	return (TableScanDesc) scan;
 }
 
+/* Close the sealed reader, adding up its block counts. */
+static void
+close_sealed_reader(SegScanDesc scan)
+{
+	uint32		read;
+	uint32		skipped;
+
+	SegSealedReaderBlockCounts(scan->sealed_reader, &read, &skipped);
+	scan->counts.blocks_read += read;
+	scan->counts.blocks_skipped += skipped;
+	SegSealedReaderClose(scan->sealed_reader);
+	scan->sealed_reader = NULL;
+}
+
 static void
 segam_scan_end(TableScanDesc sscan)
 {
@@ -210,27 +226,89 @@ segam_scan_rescan(TableScanDesc sscan, ScanKey key, bool set_params,
 	if (scan->reader)
 		SegActiveReaderClose(scan->reader);
 	if (scan->sealed_reader)
-		SegSealedReaderClose(scan->sealed_reader);
+		close_sealed_reader(scan);
 	scan->reader = NULL;
-	scan->sealed_reader = NULL;
 	scan->next_segment = 0;
 }
 
-/* Open the next segment this scan (or this parallel worker) reads. */
-static bool
-open_next_segment(SegScanDesc scan)
+/*
+ * Set what the scan may skip and decode.  "filter" and what it points to
+ * must stay valid until the scan ends; call before the first row.  The
+ * filter stays in force across rescans.
+ */
+void
+SegScanSetFilter(TableScanDesc sscan, const SegScanFilter *filter)
 {
-	int			index;
-	MemoryContext oldcxt;
+	SegScanDesc scan = (SegScanDesc) sscan;
 
+	Assert(scan->reader == NULL && scan->sealed_reader == NULL);
+	scan->filter = *filter;
+}
+
+/* Add what the scan read and skipped so far to *counts. */
+void
+SegScanAddCounts(TableScanDesc sscan, SegScanCounts *counts)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+	uint32		read = 0;
+	uint32		skipped = 0;
+
+	if (scan->sealed_reader != NULL)
+		SegSealedReaderBlockCounts(scan->sealed_reader, &read, &skipped);
+	counts->segments_read += scan->counts.segments_read;
+	counts->segments_skipped += scan->counts.segments_skipped;
+	counts->blocks_read += scan->counts.blocks_read + read;
+	counts->blocks_skipped += scan->counts.blocks_skipped + skipped;
+}
+
+/* Index of the next segment for this scan (or this parallel worker). */
+static int
+claim_next_segment(SegScanDesc scan)
+{
 	if (scan->base.rs_parallel != NULL)
 	{
 		SegParallelScanDescData *pscan = (SegParallelScanDescData *) scan->base.rs_parallel;
 
-		index = (int) pg_atomic_fetch_add_u32(&pscan->next_segment, 1);
+		return (int) pg_atomic_fetch_add_u32(&pscan->next_segment, 1);
 	}
-	else
-		index = scan->next_segment++;
+	return scan->next_segment++;
+}
+
+/* May the scan's filter want rows with time values in [lo, hi]? */
+static bool
+range_wanted(SegScanDesc scan, int64 lo, int64 hi)
+{
+	return scan->filter.time_filter == NULL ||
+		scan->filter.time_filter(scan->filter.time_filter_arg, lo, hi);
+}
+
+/*
+ * The time values an active segment can hold: its bucket.  A writer only
+ * appends to a segment whose bucket has the same start and end as the
+ * row's (seg_active.c), so the header's bounds hold for every row.
+ */
+static bool
+active_segment_wanted(SegScanDesc scan, SegActiveReader *reader)
+{
+	const SegActiveHeader *hdr = SegActiveReaderHeader(reader);
+	int64		hi = hdr->bucket_end;
+
+	if (hdr->bucket_start == hdr->bucket_end)
+		hi = hdr->bucket_start; /* an infinity bucket */
+	else if (hi != DT_NOEND)
+		hi--;
+	return range_wanted(scan, hdr->bucket_start, hi);
+}
+
+/*
+ * Open the next segment this scan (or this parallel worker) reads,
+ * skipping those the filter rules out and quarantined ones.  False when
+ * none is left.
+ */
+static bool
+open_next_segment(SegScanDesc scan)
+{
+	MemoryContext oldcxt;
 
 	/*
 	 * Segments created after another participant listed them come last
@@ -238,28 +316,50 @@ open_next_segment(SegScanDesc scan)
 	 */
 	for (;;)
 	{
+		int			index = claim_next_segment(scan);
+		SegScanSegment *seg;
+
 		if (index >= scan->nsegments)
 			return false;
-		if (!scan->segments[index].quarantined)
-			break;
-		ereport(WARNING,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("skipping quarantined segment file \"%s\"",
-						scan->segments[index].path)));
-		if (scan->base.rs_parallel != NULL)
-			index = (int) pg_atomic_fetch_add_u32(&((SegParallelScanDescData *) scan->base.rs_parallel)->next_segment, 1);
-		else
-			index = scan->next_segment++;
-	}
+		seg = &scan->segments[index];
+		if (seg->sealed &&
+			!range_wanted(scan, seg->manifest->min_time, seg->manifest->max_time))
+		{
+			scan->counts.segments_skipped++;
+			continue;
+		}
+		if (seg->quarantined)
+		{
+			ereport(WARNING,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("skipping quarantined segment file \"%s\"", seg->path)));
+			continue;
+		}
 
-	oldcxt = MemoryContextSwitchTo(scan->scan_context);
-	scan->current_segment = index;
-	if (scan->segments[index].sealed)
-		scan->sealed_reader = SegSealedReaderOpen(scan->segments[index].path);
-	else
-		scan->reader = SegActiveReaderOpen(scan->segments[index].path);
-	MemoryContextSwitchTo(oldcxt);
-	return true;
+		oldcxt = MemoryContextSwitchTo(scan->scan_context);
+		scan->current_segment = index;
+		if (seg->sealed)
+		{
+			scan->sealed_reader = SegSealedReaderOpen(seg->path);
+			if (scan->filter.time_filter != NULL)
+				SegSealedReaderSetFilter(scan->sealed_reader,
+										 scan->filter.time_filter,
+										 scan->filter.time_filter_arg);
+		}
+		else
+			scan->reader = SegActiveReaderOpen(seg->path);
+		MemoryContextSwitchTo(oldcxt);
+
+		if (scan->reader != NULL && !active_segment_wanted(scan, scan->reader))
+		{
+			SegActiveReaderClose(scan->reader);
+			scan->reader = NULL;
+			scan->counts.segments_skipped++;
+			continue;
+		}
+		scan->counts.segments_read++;
+		return true;
+	}
 }
 
 /* Next stored row of the scan, visible or not; false at the end. */
@@ -303,8 +403,7 @@ next_record(SegScanDesc scan, SegScanRow *row)
 				CHECK_FOR_INTERRUPTS();
 				return true;
 			}
-			SegSealedReaderClose(scan->sealed_reader);
-			scan->sealed_reader = NULL;
+			close_sealed_reader(scan);
 		}
 	}
 }
@@ -319,6 +418,7 @@ store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
 {
 	Relation	rel = scan->base.rs_rd;
 	TupleDesc	desc = slot->tts_tupleDescriptor;
+	const bool *needed = scan->filter.needed_columns;
 
 	if (desc != scan->layout_desc)
 	{
@@ -331,9 +431,9 @@ store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
 		MemoryContextSwitchTo(old);
 	}
 	if (row->object != NULL)
-		SegRowDecodeObject(&scan->decoder, scan->layout, desc,
+		SegRowDecodeObject(&scan->decoder, scan->layout, desc, needed,
 						   row->object, slot->tts_values, slot->tts_isnull);
-	else if (!SegRowDecode(&scan->decoder, scan->layout, desc,
+	else if (!SegRowDecode(&scan->decoder, scan->layout, desc, needed,
 						   row->payload, row->payload_len,
 						   slot->tts_values, slot->tts_isnull))
 		ereport(ERROR,
