@@ -214,6 +214,7 @@ dump_sealed(const char *path, const char *data, size_t size, bool header_only)
 {
 	SegSealedFile f;
 	SegSealedBlock blk;
+	msgpack_object *cells;
 	const char *problem;
 
 	if (!SegSealedOpen(data, size, &f, &problem))
@@ -242,7 +243,8 @@ dump_sealed(const char *path, const char *data, size_t size, bool header_only)
 	}
 	printf("]}\n");
 
-	if (!SegSealedBlockInit(&blk))
+	cells = malloc(sizeof(msgpack_object) * (f.header.natts + 1));
+	if (!SegSealedBlockInit(&blk) || cells == NULL)
 	{
 		fprintf(stderr, "segstore_dump: out of memory\n");
 		return 2;
@@ -251,7 +253,7 @@ dump_sealed(const char *path, const char *data, size_t size, bool header_only)
 	{
 		pg_crc32c	actual;
 
-		if (!SegSealedDecodeBlock(&f, b, &blk, &problem, &actual))
+		if (!SegSealedDecodeBlock(&f, b, &blk, NULL, 0, &problem, &actual))
 		{
 			fprintf(stderr, "segstore_dump: %s: block %u: %s (expected checksum %08X, computed %08X)\n",
 					path, b, problem, f.index[b].crc, actual);
@@ -260,10 +262,28 @@ dump_sealed(const char *path, const char *data, size_t size, bool header_only)
 		if (header_only)
 			continue;
 		for (uint32 i = 0; i < blk.nrows; i++)
-			print_row(blk.rows[i], blk.xmins[i].via.u64, blk.cmins[i].via.u64,
-					  blk.times[i], &blk.row_objects[i]);
+		{
+			msgpack_object row;
+
+			/* the row as seg_row.c wrote it: its columns up to the first absent one */
+			row.type = MSGPACK_OBJECT_ARRAY;
+			row.via.array.ptr = cells;
+			row.via.array.size = 0;
+			for (uint32 c = 0; c < blk.ncolumns; c++)
+			{
+				const msgpack_object *cell = &blk.columns[c][i];
+
+				if (cell->type == MSGPACK_OBJECT_EXT &&
+					cell->via.ext.type == SEG_SEALED_ABSENT_EXT)
+					break;
+				cells[row.via.array.size++] = *cell;
+			}
+			print_row(blk.rows[i], blk.xmins[i], blk.cmins[i],
+					  blk.times[i], &row);
+		}
 	}
 	SegSealedBlockFree(&blk);
+	free(cells);
 	return 0;
 }
 

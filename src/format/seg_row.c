@@ -268,6 +268,24 @@ SegRowDecoderInit(SegRowDecoder *decoder)
 	msgpack_zone_init(&decoder->zone, 8192);
 	decoder->buf_size = 8192;
 	decoder->buf = palloc(decoder->buf_size);
+	decoder->cells_cap = 64;
+	decoder->cells = palloc(sizeof(msgpack_object *) * decoder->cells_cap);
+}
+
+/*
+ * The decoder's array of cell pointers, grown to hold n (in the memory
+ * context the decoder was created in).
+ */
+const msgpack_object **
+SegRowDecoderCells(SegRowDecoder *decoder, uint32 n)
+{
+	if (n > decoder->cells_cap)
+	{
+		decoder->cells_cap = Max(n, 2 * decoder->cells_cap);
+		decoder->cells = repalloc(decoder->cells,
+								  sizeof(msgpack_object *) * decoder->cells_cap);
+	}
+	return decoder->cells;
 }
 
 /* Free the decoder's malloc'd zone; its buffer goes with its memory context. */
@@ -277,25 +295,17 @@ SegRowDecoderFree(SegRowDecoder *decoder)
 	msgpack_zone_destroy(&decoder->zone);
 }
 
-/* bytes of decoder->buf that the by-reference values of "row" need */
-static Size
-row_buffer_need(const msgpack_object *row, const bool *needed, int natts)
+/* bytes of decoder->buf that the by-reference values of a cell need */
+static inline Size
+cell_buffer_need(const msgpack_object *o)
 {
-	Size		need = 0;
-
-	for (uint32 i = 0; i < row->via.array.size; i++)
-	{
-		const msgpack_object *o = &row->via.array.ptr[i];
-
-		if (needed != NULL && (i >= (uint32) natts || !needed[i]))
-			continue;
-
-		if (o->type == MSGPACK_OBJECT_STR || o->type == MSGPACK_OBJECT_BIN)
-			need += MAXALIGN(VARHDRSZ + o->via.str.size);
-		else if (o->type == MSGPACK_OBJECT_EXT)
-			need += MAXALIGN(VARHDRSZ + o->via.ext.size + 1);
-	}
-	return need;
+	if (o == NULL)
+		return 0;
+	if (o->type == MSGPACK_OBJECT_STR || o->type == MSGPACK_OBJECT_BIN)
+		return MAXALIGN(VARHDRSZ + o->via.str.size);
+	if (o->type == MSGPACK_OBJECT_EXT)
+		return MAXALIGN(VARHDRSZ + o->via.ext.size + 1);
+	return 0;
 }
 
 /* copy "len" bytes into buf at *off as a varlena; return it as a Datum */
@@ -401,63 +411,84 @@ decode_native(const msgpack_object *o, Form_pg_attribute att, SegValueKind kind,
 	return (Datum) 0;			/* keep compiler quiet */
 }
 
+/* Decode attribute i (0-based) of a row from its cell. */
+static inline void
+decode_attribute(SegRowDecoder *decoder, const SegRowLayout *layout,
+				 TupleDesc tupdesc, int i, const msgpack_object *cell,
+				 bool stored, Size *buf_off, Datum *values, bool *isnull)
+{
+	Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+	if (!stored ||
+		(cell->type == MSGPACK_OBJECT_EXT && cell->via.ext.type == SEG_SEALED_ABSENT_EXT))
+	{
+		/* column added after this row was written */
+		if (att->atthasmissing && !att->attisdropped &&
+			tupdesc->constr && tupdesc->constr->missing &&
+			tupdesc->constr->missing[i].am_present)
+		{
+			values[i] = tupdesc->constr->missing[i].am_value;
+			isnull[i] = false;
+		}
+		else
+		{
+			values[i] = (Datum) 0;
+			isnull[i] = true;
+		}
+		return;
+	}
+	if (att->attisdropped || cell->type == MSGPACK_OBJECT_NIL)
+	{
+		values[i] = (Datum) 0;
+		isnull[i] = true;
+		return;
+	}
+	values[i] = decode_native(cell, att, (SegValueKind) layout->kinds[i],
+							  decoder->buf, buf_off);
+	isnull[i] = false;
+}
+
 /*
- * Decode one row array (as unpacked by msgpack) into values/isnull
- * (tupdesc->natts each).  If "needed" is not NULL, only the attributes it
- * marks (natts entries) are decoded and the others are set to NULL.
- * By-reference values point into decoder->buf and stay valid until the
- * next call.
+ * Decode one row given as its cells, one MessagePack object per stored
+ * attribute (ncells of them; a row written before ADD COLUMN has fewer
+ * than tupdesc->natts), into values/isnull (tupdesc->natts each).  If
+ * "attrs" is not NULL, only the nattrs attributes it lists (0-based, in
+ * ascending order) are decoded and the others are set to NULL; cells of
+ * attributes not listed are not looked at.  By-reference values point
+ * into decoder->buf and stay valid until the next call.
  */
 void
-SegRowDecodeObject(SegRowDecoder *decoder, const SegRowLayout *layout,
-				   TupleDesc tupdesc, const bool *needed,
-				   const msgpack_object *row,
-				   Datum *values, bool *isnull)
+SegRowDecodeCells(SegRowDecoder *decoder, const SegRowLayout *layout,
+				  TupleDesc tupdesc, const int *attrs, int nattrs,
+				  const msgpack_object *const *cells, int ncells,
+				  Datum *values, bool *isnull)
 {
-	Size		need;
+	Size		need = 0;
 	Size		buf_off = 0;
-	uint32		nstored = row->via.array.size;
+	int			n = attrs != NULL ? nattrs : tupdesc->natts;
 
-	need = row_buffer_need(row, needed, tupdesc->natts);
+	for (int k = 0; k < n; k++)
+	{
+		int			i = attrs != NULL ? attrs[k] : k;
+
+		if (i < ncells)
+			need += cell_buffer_need(cells[i]);
+	}
 	if (need > decoder->buf_size)
 	{
 		decoder->buf_size = Max(need, decoder->buf_size * 2);
 		decoder->buf = repalloc_huge(decoder->buf, decoder->buf_size);
 	}
 
-	for (int i = 0; i < tupdesc->natts; i++)
+	if (attrs != NULL)
+		memset(isnull, true, sizeof(bool) * tupdesc->natts);
+	for (int k = 0; k < n; k++)
 	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		int			i = attrs != NULL ? attrs[k] : k;
 
-		if ((uint32) i >= nstored)
-		{
-			/* column added after this row was written */
-			if (att->atthasmissing && !att->attisdropped &&
-				tupdesc->constr && tupdesc->constr->missing &&
-				tupdesc->constr->missing[i].am_present)
-			{
-				values[i] = tupdesc->constr->missing[i].am_value;
-				isnull[i] = false;
-			}
-			else
-			{
-				values[i] = (Datum) 0;
-				isnull[i] = true;
-			}
-			continue;
-		}
-
-		if (att->attisdropped || (needed != NULL && !needed[i]) ||
-			row->via.array.ptr[i].type == MSGPACK_OBJECT_NIL)
-		{
-			values[i] = (Datum) 0;
-			isnull[i] = true;
-			continue;
-		}
-		values[i] = decode_native(&row->via.array.ptr[i], att,
-								  (SegValueKind) layout->kinds[i],
-								  decoder->buf, &buf_off);
-		isnull[i] = false;
+		decode_attribute(decoder, layout, tupdesc, i,
+						 i < ncells ? cells[i] : NULL, i < ncells,
+						 &buf_off, values, isnull);
 	}
 }
 
@@ -469,17 +500,22 @@ SegRowDecodeObject(SegRowDecoder *decoder, const SegRowLayout *layout,
  */
 bool
 SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
-			 TupleDesc tupdesc, const bool *needed,
+			 TupleDesc tupdesc, const int *attrs, int nattrs,
 			 const char *data, size_t len,
 			 Datum *values, bool *isnull)
 {
 	msgpack_object row;
 	size_t		off = 0;
+	const msgpack_object **cells;
 
 	msgpack_zone_clear(&decoder->zone);
 	if (msgpack_unpack(data, len, &off, &decoder->zone, &row) != MSGPACK_UNPACK_SUCCESS ||
 		row.type != MSGPACK_OBJECT_ARRAY)
 		return false;
-	SegRowDecodeObject(decoder, layout, tupdesc, needed, &row, values, isnull);
+	cells = SegRowDecoderCells(decoder, row.via.array.size);
+	for (uint32 i = 0; i < row.via.array.size; i++)
+		cells[i] = &row.via.array.ptr[i];
+	SegRowDecodeCells(decoder, layout, tupdesc, attrs, nattrs, cells,
+					  (int) row.via.array.size, values, isnull);
 	return true;
 }

@@ -16,11 +16,20 @@
  *		  schema summary: natts x (uint32 type oid | int16 typlen | uint16 flags)
  *		    (flag 1: the time column; none set: partitioned by ingest time)
  *		  uint32 CRC-32C of everything before it
- *		blocks, back to back; each one zstd frame holding one MessagePack
- *		array of five arrays of equal length:
- *		  [row numbers, xmins, cmins, time values, rows]
- *		  (row numbers and time values delta-encoded from the previous row,
- *		  the first against 0; each row is the array written by seg_row.c)
+ *		blocks, back to back, each stored column by column:
+ *		  uint32 number of parts (4 + natts)
+ *		  per part: uint32 compressed size | uint32 raw size
+ *		  the parts, one zstd frame each, each one MessagePack array:
+ *		    0 row numbers, as runs of equal deltas from the previous row
+ *		      (the first against 0): [delta, count, delta, count, ...]
+ *		    1 xmins and 2 cmins, as runs: [value, count, ...]
+ *		    3 time values, one per row, delta-encoded like row numbers
+ *		    4 + i the values of column i + 1, one per row, as seg_row.c
+ *		      encodes them (nil for NULL and dropped columns, ext 127
+ *		      with no bytes where the row was written before the column
+ *		      was added)
+ *		  Columns are compressed separately so that a scan decompresses
+ *		  and unpacks only the columns its query uses.
  *		block index: nblocks x 56 bytes
  *		  uint64 first row | uint64 last row | uint64 file offset
  *		  uint32 compressed size | uint32 raw size | uint32 rows
@@ -38,6 +47,10 @@
  *	  before decompressing it; a format version newer than
  *	  SEG_SEALED_VERSION is refused.
  *
+ *	  Rows reach the builder as seg_row.c arrays and are split into
+ *	  columns there; a block ends when its rows' encoded size reaches the
+ *	  table's block_size.
+ *
  *	  Nothing here does I/O: the builder hands bytes to a callback and the
  *	  reader works on a caller-provided (typically mmap'd) byte range.  The
  *	  reading half also compiles as frontend code (-DFRONTEND) for
@@ -54,11 +67,14 @@
 #include <zstd.h>
 
 #include "format/segformat.h"
+#include "port/pg_bswap.h"
 
 #define HEADER_FIXED_SIZE	56
 #define SCHEMA_ENTRY_SIZE	8
 #define INDEX_ENTRY_SIZE	56
 #define FOOTER_SIZE			32
+#define META_PARTS			4	/* row numbers, xmins, cmins, time values */
+#define ARRAY32_HEADER_SIZE	5	/* MessagePack array32: 0xdd + uint32 count */
 
 static uint16
 get16(const char *p)
@@ -141,8 +157,10 @@ struct SegSealedBuilder
 	TransactionId *xmins;
 	CommandId  *cmins;
 	int64	   *times;
-	msgpack_sbuffer payloads;	/* the row arrays, back to back */
-	msgpack_sbuffer raw;		/* the block before compression */
+	uint64		payload_bytes;	/* encoded size of the block's rows */
+	msgpack_sbuffer *columns;	/* natts: array32 header, then the values */
+	msgpack_zone row_zone;		/* unpacking one row */
+	msgpack_sbuffer meta;		/* one of parts 0-3 before compression */
 	char	   *compressed;
 	size_t		compressed_cap;
 
@@ -185,6 +203,10 @@ SegSealedBuilderCreate(const SegSealedHeader *header, const uint32 *att_types,
 	b->times = palloc(sizeof(int64) * b->cap);
 	b->index_cap = 64;
 	b->index = palloc(sizeof(SegSealedBlockInfo) * b->index_cap);
+	b->columns = palloc0(sizeof(msgpack_sbuffer) * Max(header->natts, 1));
+	for (int i = 0; i < header->natts; i++)
+		SegSbufferAppend(&b->columns[i], "\xdd\0\0\0\0", ARRAY32_HEADER_SIZE);
+	msgpack_zone_init(&b->row_zone, 8192);
 
 	/* the header is written again with the final row count by the caller */
 	b->header.header_size = (uint16) hsize;
@@ -231,46 +253,102 @@ SegSealedHeaderEncode(SegSealedHeader *hdr, const uint32 *att_types,
 	put32(out + hsize - 4, crc_of(out, hsize - 4));
 }
 
+/* Compress one part of a block to b->compressed at *pos; record its sizes. */
+static void
+compress_part(SegSealedBuilder *b, int part, const char *data, size_t size,
+			  size_t *pos)
+{
+	size_t		csize;
+
+	csize = ZSTD_compressCCtx(b->cctx, b->compressed + *pos,
+							  b->compressed_cap - *pos, data, size,
+							  b->header.level);
+	if (ZSTD_isError(csize))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compress segment block: %s",
+						ZSTD_getErrorName(csize))));
+	put32(b->compressed + 4 + 8 * part, (uint32) csize);
+	put32(b->compressed + 8 + 8 * part, (uint32) size);
+	*pos += csize;
+}
+
+/* The per-row value of part 0-2 (row number delta, xmin, cmin) of row i. */
+static uint64
+run_value(const SegSealedBuilder *b, int part, uint32 i)
+{
+	switch (part)
+	{
+		case 0:
+			return i == 0 ? b->rows[0] : b->rows[i] - b->rows[i - 1];
+		case 1:
+			return b->xmins[i];
+		default:
+			return b->cmins[i];
+	}
+}
+
+/* Pack one of the parts 0-3 into b->meta. */
+static void
+pack_meta_part(SegSealedBuilder *b, int part)
+{
+	msgpack_packer pk;
+
+	b->meta.size = 0;
+	msgpack_packer_init(&pk, &b->meta, SegSbufferAppend);
+	if (part == 3)
+	{
+		uint64		prev = 0;
+
+		msgpack_pack_array(&pk, b->nrows);
+		for (uint32 i = 0; i < b->nrows; i++)
+		{
+			/* wrapping subtraction: decoded with the matching addition */
+			msgpack_pack_int64(&pk, (int64) ((uint64) b->times[i] - prev));
+			prev = (uint64) b->times[i];
+		}
+		return;
+	}
+	else
+	{
+		uint32		nruns = 0;
+		uint32		start;
+
+		for (uint32 i = 0; i < b->nrows; i++)
+			if (i == 0 || run_value(b, part, i) != run_value(b, part, i - 1))
+				nruns++;
+		msgpack_pack_array(&pk, 2 * nruns);
+		for (start = 0; start < b->nrows;)
+		{
+			uint64		value = run_value(b, part, start);
+			uint32		end = start + 1;
+
+			while (end < b->nrows && run_value(b, part, end) == value)
+				end++;
+			msgpack_pack_uint64(&pk, value);
+			msgpack_pack_uint32(&pk, end - start);
+			start = end;
+		}
+	}
+}
+
 static void
 finish_block(SegSealedBuilder *b)
 {
-	msgpack_packer pk;
 	SegSealedBlockInfo *info;
+	int			nparts = META_PARTS + b->header.natts;
 	size_t		bound;
-	size_t		csize;
-	uint64		prev;
+	size_t		pos;
+	uint64		raw = 0;
 
 	if (b->nrows == 0)
 		return;
 
-	b->raw.size = 0;
-	msgpack_packer_init(&pk, &b->raw, SegSbufferAppend);
-	msgpack_pack_array(&pk, 5);
-	msgpack_pack_array(&pk, b->nrows);
-	prev = 0;
-	for (uint32 i = 0; i < b->nrows; i++)
-	{
-		msgpack_pack_uint64(&pk, b->rows[i] - prev);
-		prev = b->rows[i];
-	}
-	msgpack_pack_array(&pk, b->nrows);
-	for (uint32 i = 0; i < b->nrows; i++)
-		msgpack_pack_uint32(&pk, b->xmins[i]);
-	msgpack_pack_array(&pk, b->nrows);
-	for (uint32 i = 0; i < b->nrows; i++)
-		msgpack_pack_uint32(&pk, b->cmins[i]);
-	msgpack_pack_array(&pk, b->nrows);
-	prev = 0;
-	for (uint32 i = 0; i < b->nrows; i++)
-	{
-		/* wrapping subtraction: decoded with the matching addition */
-		msgpack_pack_int64(&pk, (int64) ((uint64) b->times[i] - prev));
-		prev = (uint64) b->times[i];
-	}
-	msgpack_pack_array(&pk, b->nrows);
-	SegSbufferAppend(&b->raw, b->payloads.data, b->payloads.size);
-
-	bound = ZSTD_compressBound(b->raw.size);
+	/* room for the directory and every part compressed */
+	bound = 4 + (size_t) 8 * nparts +
+		META_PARTS * ZSTD_compressBound(ARRAY32_HEADER_SIZE + (size_t) 14 * b->nrows);
+	for (int i = 0; i < b->header.natts; i++)
+		bound += ZSTD_compressBound(b->columns[i].size);
 	if (bound > b->compressed_cap)
 	{
 		if (b->compressed)
@@ -278,13 +356,26 @@ finish_block(SegSealedBuilder *b)
 		b->compressed = palloc_extended(bound, MCXT_ALLOC_HUGE);
 		b->compressed_cap = bound;
 	}
-	csize = ZSTD_compressCCtx(b->cctx, b->compressed, bound,
-							  b->raw.data, b->raw.size, b->header.level);
-	if (ZSTD_isError(csize))
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compress segment block: %s",
-						ZSTD_getErrorName(csize))));
+
+	put32(b->compressed, (uint32) nparts);
+	pos = 4 + (size_t) 8 * nparts;
+	for (int part = 0; part < META_PARTS; part++)
+	{
+		pack_meta_part(b, part);
+		compress_part(b, part, b->meta.data, b->meta.size, &pos);
+		raw += b->meta.size;
+	}
+	for (int i = 0; i < b->header.natts; i++)
+	{
+		msgpack_sbuffer *col = &b->columns[i];
+		uint32		n = pg_hton32(b->nrows);
+
+		/* the array32 header reserved when the block started */
+		memcpy(col->data + 1, &n, 4);
+		compress_part(b, META_PARTS + i, col->data, col->size, &pos);
+		raw += col->size;
+		col->size = ARRAY32_HEADER_SIZE;
+	}
 
 	if (b->nblocks == b->index_cap)
 	{
@@ -295,10 +386,10 @@ finish_block(SegSealedBuilder *b)
 	info->first_row = b->rows[0];
 	info->last_row = b->rows[b->nrows - 1];
 	info->offset = b->offset;
-	info->compressed_size = (uint32) csize;
-	info->raw_size = (uint32) b->raw.size;
+	info->compressed_size = (uint32) pos;
+	info->raw_size = (uint32) raw;
 	info->nrows = b->nrows;
-	info->crc = crc_of(b->compressed, csize);
+	info->crc = crc_of(b->compressed, pos);
 	info->min_time = b->times[0];
 	info->max_time = b->times[0];
 	for (uint32 i = 1; i < b->nrows; i++)
@@ -307,11 +398,11 @@ finish_block(SegSealedBuilder *b)
 		info->max_time = Max(info->max_time, b->times[i]);
 	}
 
-	b->write(b->write_arg, b->compressed, csize);
-	b->offset += csize;
+	b->write(b->write_arg, b->compressed, pos);
+	b->offset += pos;
 	b->header.row_count += b->nrows;
 	b->nrows = 0;
-	b->payloads.size = 0;
+	b->payload_bytes = 0;
 }
 
 /*
@@ -323,6 +414,9 @@ SegSealedBuilderAddRow(SegSealedBuilder *b, uint64 row_number,
 					   TransactionId xmin, CommandId cmin, int64 time_value,
 					   const char *payload, uint32 payload_len)
 {
+	msgpack_object row;
+	size_t		off = 0;
+
 	if (b->nrows == b->cap)
 	{
 		b->cap *= 2;
@@ -331,14 +425,35 @@ SegSealedBuilderAddRow(SegSealedBuilder *b, uint64 row_number,
 		b->cmins = repalloc(b->cmins, sizeof(CommandId) * b->cap);
 		b->times = repalloc(b->times, sizeof(int64) * b->cap);
 	}
+
+	msgpack_zone_clear(&b->row_zone);
+	if (msgpack_unpack(payload, payload_len, &off, &b->row_zone, &row) != MSGPACK_UNPACK_SUCCESS ||
+		row.type != MSGPACK_OBJECT_ARRAY || row.via.array.size > b->header.natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid row " UINT64_FORMAT " in segment %u", row_number,
+						b->header.segment_id),
+				 errdetail("The row is not a MessagePack array of at most %d values.",
+						   b->header.natts)));
+	for (int i = 0; i < b->header.natts; i++)
+	{
+		msgpack_packer pk;
+
+		msgpack_packer_init(&pk, &b->columns[i], SegSbufferAppend);
+		if ((uint32) i < row.via.array.size)
+			msgpack_pack_object(&pk, row.via.array.ptr[i]);
+		else
+			msgpack_pack_ext(&pk, 0, SEG_SEALED_ABSENT_EXT);
+	}
+
 	b->rows[b->nrows] = row_number;
 	b->xmins[b->nrows] = xmin;
 	b->cmins[b->nrows] = cmin;
 	b->times[b->nrows] = time_value;
 	b->nrows++;
-	SegSbufferAppend(&b->payloads, payload, payload_len);
+	b->payload_bytes += payload_len;
 
-	if (b->payloads.size >= b->header.block_size)
+	if (b->payload_bytes >= b->header.block_size)
 		finish_block(b);
 }
 
@@ -361,6 +476,7 @@ SegSealedBuilderFinish(SegSealedBuilder *b, uint64 *file_size,
 	finish_block(b);
 	ZSTD_freeCCtx(b->cctx);
 	b->cctx = NULL;
+	msgpack_zone_destroy(&b->row_zone);
 
 	idx_size = (size_t) b->nblocks * INDEX_ENTRY_SIZE;
 	idx = palloc0(Max(idx_size, 1));
@@ -541,6 +657,12 @@ SegSealedBlockFree(SegSealedBlock *blk)
 		pfree(blk->rows);
 	if (blk->times)
 		pfree(blk->times);
+	if (blk->columns)
+		pfree(blk->columns);
+	if (blk->xmins)
+		pfree(blk->xmins);
+	if (blk->cmins)
+		pfree(blk->cmins);
 }
 
 static bool
@@ -551,86 +673,191 @@ is_int(const msgpack_object *o)
 }
 
 /*
- * Verify and decompress block "block" of f into blk, replacing what blk
- * held.  On corruption returns false with *problem set and, for a
- * checksum mismatch, *actual_crc holding the computed checksum.
+ * Expand a part of runs [value, count, ...] into nrows values; false if
+ * it is not runs covering exactly nrows rows.  Part 0 (row number deltas)
+ * is summed up into row numbers.
+ */
+static bool
+expand_runs(const msgpack_object *runs, uint32 nruns, uint32 nrows,
+			bool cumulative, uint64 *out64, uint32 *out32)
+{
+	uint32		row = 0;
+	uint64		sum = 0;
+
+	for (uint32 r = 0; r + 1 < nruns; r += 2)
+	{
+		uint64		value = runs[r].via.u64;
+		uint64		count = runs[r + 1].via.u64;
+
+		if (!is_int(&runs[r]) || runs[r + 1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+			count == 0 || count > nrows - row)
+			return false;
+		for (uint64 i = 0; i < count; i++)
+		{
+			if (cumulative)
+			{
+				sum += value;
+				out64[row++] = sum;
+			}
+			else
+				out32[row++] = (uint32) value;
+		}
+	}
+	return row == nrows && nruns % 2 == 0;
+}
+
+/*
+ * Decompress and unpack one part of a block into blk->raw at *raw_off:
+ * an array of *nelems elements (any number if *nelems is 0, which is then
+ * set).  Returns its elements, or NULL (with *problem set).
+ */
+static const msgpack_object *
+decode_part_array(SegSealedBlock *blk, const char *src, uint32 csize, uint32 rsize,
+				  uint32 *nelems, size_t *raw_off, const char **problem)
+{
+	size_t		dsize;
+	size_t		off = 0;
+	msgpack_object part;
+
+	dsize = ZSTD_decompressDCtx(blk->dctx, blk->raw + *raw_off, rsize, src, csize);
+	if (ZSTD_isError(dsize) || dsize != rsize)
+	{
+		fail(problem, "block does not decompress to its recorded size");
+		return NULL;
+	}
+	if (msgpack_unpack(blk->raw + *raw_off, dsize, &off, &blk->zone, &part) != MSGPACK_UNPACK_SUCCESS ||
+		part.type != MSGPACK_OBJECT_ARRAY ||
+		(*nelems != 0 && part.via.array.size != *nelems) ||
+		part.via.array.size == 0)
+	{
+		fail(problem, "block part is not a MessagePack array of its row count");
+		return NULL;
+	}
+	*raw_off += rsize;
+	*nelems = part.via.array.size;
+	return part.via.array.ptr;
+}
+
+/*
+ * Verify and decode block "block" of f into blk, replacing what blk held:
+ * row numbers, xmins and cmins always, and the columns that "wanted"
+ * marks (nwanted entries, one per attribute; columns past them are
+ * decoded too).  With wanted NULL every column and the time values are
+ * decoded; otherwise the time values are not (blk->has_times).  Columns
+ * not decoded are NULL in blk->columns.  On corruption returns false with *problem set
+ * and, for a checksum mismatch, *actual_crc holding the computed checksum.
  */
 bool
 SegSealedDecodeBlock(const SegSealedFile *f, uint32 block, SegSealedBlock *blk,
+					 const bool *wanted, int nwanted,
 					 const char **problem, pg_crc32c *actual_crc)
 {
 	const SegSealedBlockInfo *info = &f->index[block];
 	const char *src = f->data + info->offset;
-	size_t		dsize;
-	size_t		off = 0;
-	msgpack_object root;
-	msgpack_object *parts;
-	uint64		prev;
+	uint32		nparts;
+	uint32		natts = f->header.natts;
+	size_t		dir_size;
+	size_t		pos;
+	uint64		csum = 0;
+	uint64		rsum = 0;
+	size_t		raw_off = 0;
 
 	*actual_crc = crc_of(src, info->compressed_size);
 	if (*actual_crc != info->crc)
 		return fail(problem, "block checksum mismatch");
 
+	if (info->compressed_size < 4)
+		return fail(problem, "block is too short");
+	nparts = get32(src);
+	dir_size = 4 + (size_t) 8 * nparts;
+	if (nparts != META_PARTS + natts || dir_size > info->compressed_size)
+		return fail(problem, "block has the wrong number of parts");
+	for (uint32 p = 0; p < nparts; p++)
+	{
+		csum += get32(src + 4 + 8 * p);
+		rsum += get32(src + 8 + 8 * p);
+	}
+	if (dir_size + csum != info->compressed_size || rsum != info->raw_size)
+		return fail(problem, "block part sizes do not add up");
+
 	if (info->raw_size > blk->raw_cap)
 	{
 		if (blk->raw)
 			pfree(blk->raw);
-		blk->raw = palloc_extended(info->raw_size, MCXT_ALLOC_HUGE);
+		blk->raw = palloc_extended(Max(info->raw_size, 1), MCXT_ALLOC_HUGE);
 		blk->raw_cap = info->raw_size;
 	}
-	dsize = ZSTD_decompressDCtx(blk->dctx, blk->raw, info->raw_size,
-								src, info->compressed_size);
-	if (ZSTD_isError(dsize) || dsize != info->raw_size)
-		return fail(problem, "block does not decompress to its recorded size");
-
-	msgpack_zone_clear(&blk->zone);
-	if (msgpack_unpack(blk->raw, dsize, &off, &blk->zone, &root) != MSGPACK_UNPACK_SUCCESS ||
-		root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size != 5)
-		return fail(problem, "block is not a MessagePack array of five arrays");
-	parts = root.via.array.ptr;
-	for (int i = 0; i < 5; i++)
-		if (parts[i].type != MSGPACK_OBJECT_ARRAY ||
-			parts[i].via.array.size != info->nrows)
-			return fail(problem, "block arrays do not match its row count");
-
 	if (info->nrows > blk->cap)
 	{
 		if (blk->rows)
 			pfree(blk->rows);
 		if (blk->times)
 			pfree(blk->times);
+		if (blk->xmins)
+			pfree(blk->xmins);
+		if (blk->cmins)
+			pfree(blk->cmins);
 		blk->rows = palloc(sizeof(uint64) * info->nrows);
 		blk->times = palloc(sizeof(int64) * info->nrows);
+		blk->xmins = palloc(sizeof(uint32) * info->nrows);
+		blk->cmins = palloc(sizeof(uint32) * info->nrows);
 		blk->cap = info->nrows;
 	}
-	prev = 0;
-	for (uint32 i = 0; i < info->nrows; i++)
+	if (natts > blk->columns_cap)
 	{
-		const msgpack_object *o = &parts[0].via.array.ptr[i];
-
-		if (!is_int(o))
-			return fail(problem, "bad row number in block");
-		prev += o->via.u64;
-		blk->rows[i] = prev;
+		if (blk->columns)
+			pfree(blk->columns);
+		blk->columns = palloc(sizeof(msgpack_object *) * natts);
+		blk->columns_cap = natts;
 	}
-	prev = 0;
-	for (uint32 i = 0; i < info->nrows; i++)
+
+	msgpack_zone_clear(&blk->zone);
+	blk->has_times = wanted == NULL;
+	pos = dir_size;
+	for (uint32 p = 0; p < nparts; p++)
 	{
-		const msgpack_object *o = &parts[3].via.array.ptr[i];
+		uint32		csize = get32(src + 4 + 8 * p);
+		uint32		rsize = get32(src + 8 + 8 * p);
+		uint32		nelems = p < 3 ? 0 : info->nrows;
+		const msgpack_object *values = NULL;
+		bool		decode = true;
 
-		if (!is_int(o))
-			return fail(problem, "bad time value in block");
-		prev += (uint64) o->via.i64;
-		blk->times[i] = (int64) prev;
+		if (p == 3)
+			decode = blk->has_times;
+		else if (p >= META_PARTS && wanted != NULL && (int) (p - META_PARTS) < nwanted)
+			decode = wanted[p - META_PARTS];
+		if (decode)
+		{
+			values = decode_part_array(blk, src + pos, csize, rsize, &nelems,
+									   &raw_off, problem);
+			if (values == NULL)
+				return false;
+		}
+		pos += csize;
+
+		if (p >= META_PARTS)
+			blk->columns[p - META_PARTS] = values;
+		else if (p == 0 && !expand_runs(values, nelems, info->nrows, true, blk->rows, NULL))
+			return fail(problem, "bad row numbers in block");
+		else if (p == 1 && !expand_runs(values, nelems, info->nrows, false, NULL, blk->xmins))
+			return fail(problem, "bad transaction ids in block");
+		else if (p == 2 && !expand_runs(values, nelems, info->nrows, false, NULL, blk->cmins))
+			return fail(problem, "bad command ids in block");
+		else if (p == 3 && decode)
+		{
+			uint64		prev = 0;
+
+			for (uint32 i = 0; i < info->nrows; i++)
+			{
+				if (!is_int(&values[i]))
+					return fail(problem, "bad time value in block");
+				prev += (uint64) values[i].via.i64;
+				blk->times[i] = (int64) prev;
+			}
+		}
 	}
-	for (uint32 i = 0; i < info->nrows; i++)
-		if (!is_int(&parts[1].via.array.ptr[i]) || !is_int(&parts[2].via.array.ptr[i]) ||
-			parts[4].via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY)
-			return fail(problem, "bad row in block");
 
 	blk->nrows = info->nrows;
-	blk->xmins = parts[1].via.array.ptr;
-	blk->cmins = parts[2].via.array.ptr;
-	blk->row_objects = parts[4].via.array.ptr;
+	blk->ncolumns = natts;
 	return true;
 }

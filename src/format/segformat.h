@@ -87,6 +87,8 @@ typedef struct SegRowDecoder
 	msgpack_zone zone;			/* object tree of the current row */
 	char	   *buf;			/* by-reference values of the current row */
 	Size		buf_size;
+	const msgpack_object **cells;	/* the current row's cells */
+	uint32		cells_cap;
 } SegRowDecoder;
 
 extern int	SegSbufferAppend(void *data, const char *buf, size_t len);
@@ -97,13 +99,14 @@ extern void SegRowEncode(const SegRowLayout *layout, TupleDesc tupdesc,
 						 msgpack_sbuffer *out);
 extern void SegRowDecoderInit(SegRowDecoder *decoder);
 extern void SegRowDecoderFree(SegRowDecoder *decoder);
-extern void SegRowDecodeObject(SegRowDecoder *decoder,
-							   const SegRowLayout *layout, TupleDesc tupdesc,
-							   const bool *needed,
-							   const msgpack_object *row,
-							   Datum *values, bool *isnull);
+extern const msgpack_object **SegRowDecoderCells(SegRowDecoder *decoder, uint32 n);
+extern void SegRowDecodeCells(SegRowDecoder *decoder,
+							  const SegRowLayout *layout, TupleDesc tupdesc,
+							  const int *attrs, int nattrs,
+							  const msgpack_object *const *cells, int ncells,
+							  Datum *values, bool *isnull);
 extern bool SegRowDecode(SegRowDecoder *decoder, const SegRowLayout *layout,
-						 TupleDesc tupdesc, const bool *needed,
+						 TupleDesc tupdesc, const int *attrs, int nattrs,
 						 const char *data, size_t len,
 						 Datum *values, bool *isnull);
 
@@ -158,20 +161,27 @@ typedef struct SegSealedFile
 	SegSealedBlockInfo *index;
 } SegSealedFile;
 
-/* One decompressed block; reused from block to block. */
+/* In a sealed block, a column the row was written without (see seg_sealed.c). */
+#define SEG_SEALED_ABSENT_EXT	127
+
+/* One decoded block; reused from block to block. */
 typedef struct SegSealedBlock
 {
 	struct ZSTD_DCtx_s *dctx;
 	msgpack_zone zone;
-	char	   *raw;
+	char	   *raw;			/* the decompressed parts */
 	size_t		raw_cap;
 	uint32		nrows;
 	uint32		cap;
 	uint64	   *rows;			/* row numbers */
+	uint32	   *xmins;
+	uint32	   *cmins;
+	bool		has_times;		/* "times" decoded (see SegSealedDecodeBlock) */
 	int64	   *times;			/* time values */
-	const msgpack_object *xmins;
-	const msgpack_object *cmins;
-	const msgpack_object *row_objects;	/* each a row array */
+	uint32		ncolumns;		/* the file's natts */
+	uint32		columns_cap;
+	const msgpack_object **columns; /* per column: nrows values, or NULL
+									 * if not decoded */
 } SegSealedBlock;
 
 typedef struct SegSealedBuilder SegSealedBuilder;
@@ -198,7 +208,8 @@ extern void SegSealedAttribute(const SegSealedFile *f, int attnum,
 extern bool SegSealedBlockInit(SegSealedBlock *blk);
 extern void SegSealedBlockFree(SegSealedBlock *blk);
 extern bool SegSealedDecodeBlock(const SegSealedFile *f, uint32 block,
-								 SegSealedBlock *blk, const char **problem,
+								 SegSealedBlock *blk, const bool *wanted,
+								 int nwanted, const char **problem,
 								 pg_crc32c *actual_crc);
 
 #endif							/* SEGFORMAT_H */

@@ -39,6 +39,8 @@ struct SegSealedReader
 	bool		block_valid;
 	uint32		next_block;
 	uint32		next_row;		/* within the decoded block */
+	const bool *wanted_columns; /* NULL: decode every column */
+	int			nwanted;
 	SegTimeRangeFilter block_filter;	/* NULL: read every block */
 	void	   *block_filter_arg;
 	uint32		blocks_read;
@@ -247,7 +249,8 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 	bool		ok;
 
 	/* block buffers grow in the reader's context, not a per-row one */
-	ok = SegSealedDecodeBlock(&r->file, block, &r->block, &problem, &actual);
+	ok = SegSealedDecodeBlock(&r->file, block, &r->block, r->wanted_columns,
+							  r->nwanted, &problem, &actual);
 	MemoryContextSwitchTo(old);
 	if (!ok)
 		ereport(ERROR,
@@ -272,6 +275,18 @@ SegSealedReaderSetFilter(SegSealedReader *r, SegTimeRangeFilter filter, void *ar
 	r->block_filter_arg = arg;
 }
 
+/*
+ * Decode only the columns "wanted" marks (nwanted entries, one per
+ * attribute; columns past them are decoded).  The array must stay valid
+ * while the reader is used.
+ */
+void
+SegSealedReaderSetColumns(SegSealedReader *r, const bool *wanted, int nwanted)
+{
+	r->wanted_columns = wanted;
+	r->nwanted = nwanted;
+}
+
 /* Blocks SegSealedReaderNext decoded and skipped so far. */
 void
 SegSealedReaderBlockCounts(SegSealedReader *r, uint32 *read, uint32 *skipped)
@@ -282,8 +297,8 @@ SegSealedReaderBlockCounts(SegSealedReader *r, uint32 *read, uint32 *skipped)
 
 /*
  * Next row of the file in order, in the blocks the filter keeps: fills
- * *row (the row object points into the reader's current block, valid
- * until the next call).  False at the end.
+ * *row (its values are in the reader's current block, valid until the
+ * next call).  False at the end.
  */
 bool
 SegSealedReaderNext(SegSealedReader *r, SegSealedRow *row)
@@ -307,10 +322,10 @@ SegSealedReaderNext(SegSealedReader *r, SegSealedRow *row)
 		r->blocks_read++;
 	}
 	row->row_number = r->block.rows[r->next_row];
-	row->xmin = (TransactionId) r->block.xmins[r->next_row].via.u64;
-	row->cmin = (CommandId) r->block.cmins[r->next_row].via.u64;
-	row->time_value = r->block.times[r->next_row];
-	row->object = &r->block.row_objects[r->next_row];
+	row->xmin = (TransactionId) r->block.xmins[r->next_row];
+	row->cmin = (CommandId) r->block.cmins[r->next_row];
+	row->block = &r->block;
+	row->index = r->next_row;
 	r->next_row++;
 	return true;
 }

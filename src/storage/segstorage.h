@@ -183,8 +183,8 @@ typedef struct SegSealedRow
 	uint64		row_number;
 	TransactionId xmin;
 	CommandId	cmin;
-	int64		time_value;
-	const msgpack_object *object;	/* the row array */
+	const SegSealedBlock *block;	/* the row's values: column c is */
+	uint32		index;			/* block->columns[c][index] */
 } SegSealedRow;
 
 extern void SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
@@ -197,6 +197,8 @@ extern const SegSealedFile *SegSealedReaderFile(SegSealedReader *r);
 extern void SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block);
 extern void SegSealedReaderSetFilter(SegSealedReader *r,
 									 SegTimeRangeFilter filter, void *arg);
+extern void SegSealedReaderSetColumns(SegSealedReader *r, const bool *wanted,
+									  int nwanted);
 extern void SegSealedReaderBlockCounts(SegSealedReader *r, uint32 *read,
 									   uint32 *skipped);
 extern bool SegSealedReaderNext(SegSealedReader *r, SegSealedRow *row);

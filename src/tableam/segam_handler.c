@@ -74,6 +74,8 @@ typedef struct SegScanDescData
 	MemoryContextCallback decoder_callback;
 	SegVisibilityCache visibility;
 	SegScanFilter filter;		/* set by the segstore scan node */
+	int		   *needed_attrs;	/* filter.needed_columns as 0-based list */
+	int			nneeded_attrs;
 	SegScanCounts counts;		/* segments and blocks read and skipped */
 } SegScanDescData;
 
@@ -87,7 +89,8 @@ typedef struct SegScanRow
 	CommandId	cmin;
 	const char *payload;		/* active segments: the encoded row */
 	uint32		payload_len;
-	const msgpack_object *object;	/* sealed segments: the row array */
+	const SegSealedBlock *block;	/* sealed segments: the row's block */
+	uint32		index;			/* and its position there */
 } SegScanRow;
 
 static const TableAmRoutine segam_methods;
@@ -243,6 +246,18 @@ SegScanSetFilter(TableScanDesc sscan, const SegScanFilter *filter)
 
 	Assert(scan->reader == NULL && scan->sealed_reader == NULL);
 	scan->filter = *filter;
+	scan->needed_attrs = NULL;
+	scan->nneeded_attrs = 0;
+	if (filter->needed_columns != NULL)
+	{
+		int			natts = RelationGetNumberOfAttributes(scan->base.rs_rd);
+
+		scan->needed_attrs = MemoryContextAlloc(scan->scan_context,
+												sizeof(int) * Max(natts, 1));
+		for (int i = 0; i < natts; i++)
+			if (filter->needed_columns[i])
+				scan->needed_attrs[scan->nneeded_attrs++] = i;
+	}
 }
 
 /* Add what the scan read and skipped so far to *counts. */
@@ -341,6 +356,10 @@ open_next_segment(SegScanDesc scan)
 		if (seg->sealed)
 		{
 			scan->sealed_reader = SegSealedReaderOpen(seg->path);
+			if (scan->filter.needed_columns != NULL)
+				SegSealedReaderSetColumns(scan->sealed_reader,
+										  scan->filter.needed_columns,
+										  RelationGetNumberOfAttributes(scan->base.rs_rd));
 			if (scan->filter.time_filter != NULL)
 				SegSealedReaderSetFilter(scan->sealed_reader,
 										 scan->filter.time_filter,
@@ -381,7 +400,7 @@ next_record(SegScanDesc scan, SegScanRow *row)
 				row->xmin = hdr.xmin;
 				row->cmin = hdr.cmin;
 				row->payload_len = hdr.payload_len;
-				row->object = NULL;
+				row->block = NULL;
 				CHECK_FOR_INTERRUPTS();
 				return true;
 			}
@@ -399,7 +418,8 @@ next_record(SegScanDesc scan, SegScanRow *row)
 				row->cmin = srow.cmin;
 				row->payload = NULL;
 				row->payload_len = 0;
-				row->object = srow.object;
+				row->block = srow.block;
+				row->index = srow.index;
 				CHECK_FOR_INTERRUPTS();
 				return true;
 			}
@@ -418,7 +438,8 @@ store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
 {
 	Relation	rel = scan->base.rs_rd;
 	TupleDesc	desc = slot->tts_tupleDescriptor;
-	const bool *needed = scan->filter.needed_columns;
+	const int  *attrs = NULL;
+	int			nattrs = 0;
 
 	if (desc != scan->layout_desc)
 	{
@@ -430,10 +451,30 @@ store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
 		scan->layout_desc = desc;
 		MemoryContextSwitchTo(old);
 	}
-	if (row->object != NULL)
-		SegRowDecodeObject(&scan->decoder, scan->layout, desc, needed,
-						   row->object, slot->tts_values, slot->tts_isnull);
-	else if (!SegRowDecode(&scan->decoder, scan->layout, desc, needed,
+	/* the projection is by the relation's descriptor, not a rewrite's */
+	if (scan->needed_attrs != NULL && desc == RelationGetDescr(rel))
+	{
+		attrs = scan->needed_attrs;
+		nattrs = scan->nneeded_attrs;
+	}
+	if (row->block != NULL)
+	{
+		const SegSealedBlock *blk = row->block;
+		const msgpack_object **cells = SegRowDecoderCells(&scan->decoder, blk->ncolumns);
+		int			n = attrs != NULL ? nattrs : (int) blk->ncolumns;
+
+		for (int k = 0; k < n; k++)
+		{
+			int			c = attrs != NULL ? attrs[k] : k;
+
+			if (c < (int) blk->ncolumns)
+				cells[c] = &blk->columns[c][row->index];
+		}
+		SegRowDecodeCells(&scan->decoder, scan->layout, desc, attrs, nattrs,
+						  cells, (int) blk->ncolumns,
+						  slot->tts_values, slot->tts_isnull);
+	}
+	else if (!SegRowDecode(&scan->decoder, scan->layout, desc, attrs, nattrs,
 						   row->payload, row->payload_len,
 						   slot->tts_values, slot->tts_isnull))
 		ereport(ERROR,
