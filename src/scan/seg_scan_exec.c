@@ -16,7 +16,9 @@
  *	  adds its segment and block counts to shared counters when it shuts
  *	  down (before its tuple queue closes, so before the leader's Gather
  *	  sees the end of its rows); the leader copies them out in its own
- *	  shutdown, before the DSM area goes, for EXPLAIN ANALYZE.
+ *	  shutdown, before the DSM area goes, for EXPLAIN ANALYZE.  A parallel
+ *	  scan cut short (LIMIT) shuts down before its Gather has waited for
+ *	  the workers, so its counts can miss what workers still running read.
  *
  *-------------------------------------------------------------------------
  */
@@ -295,9 +297,9 @@ segscan_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 
 		context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan,
 										   ancestors);
+		/* prefixed like the Filter line of a scan: only when verbose */
 		text = deparse_expression((Node *) make_ands_explicit(cscan->custom_exprs),
-								  context, es->verbose || list_length(es->rtable) > 1,
-								  false);
+								  context, es->verbose, false);
 		ExplainPropertyText("Pruning Filter", text, es);
 	}
 

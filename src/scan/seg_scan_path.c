@@ -25,6 +25,11 @@
  *	  parallel path divides the CPU part among the workers, as a parallel
  *	  sequential scan does.
  *
+ *	  A table with lateral references (LEFT JOIN LATERAL (SELECT outer.x,
+ *	  ... FROM t)) gets a path parameterized by the relations it refers to,
+ *	  as core's sequential scan does, so those values arrive as nested-loop
+ *	  parameters.
+ *
  *	  segstore.enable_segment_scan = off leaves the plain sequential scan.
  *
  *-------------------------------------------------------------------------
@@ -118,7 +123,7 @@ cost_segment_scan(Path *path, PlannerInfo *root, RelOptInfo *rel,
 	Cost		cpu_per_tuple;
 	Cost		cpu;
 
-	path->rows = rel->rows;
+	path->rows = path->param_info ? path->param_info->ppi_rows : rel->rows;
 	cpu_per_tuple = cpu_tuple_cost * decode_share + rel->baserestrictcost.per_tuple;
 	cpu = cpu_per_tuple * tuples;
 	path->startup_cost = rel->baserestrictcost.startup + path->pathtarget->cost.startup;
@@ -142,7 +147,9 @@ make_path(PlannerInfo *root, RelOptInfo *rel, List *private,
 	cpath->path.pathtype = T_CustomScan;
 	cpath->path.parent = rel;
 	cpath->path.pathtarget = rel->reltarget;
-	cpath->path.param_info = NULL;
+	/* lateral references must come from the outer side of a nested loop */
+	cpath->path.param_info = get_baserel_parampathinfo(root, rel,
+													   rel->lateral_relids);
 	cpath->path.parallel_aware = workers > 0;
 	cpath->path.parallel_safe = rel->consider_parallel;
 	cpath->path.parallel_workers = workers;
