@@ -35,7 +35,7 @@ SHLIB_LINK = -lmsgpackc -lzstd
 
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
-REGRESS = load options mvcc types seal retention bad_input scan_node
+REGRESS = load options mvcc types seal retention bad_input scan_node pruning
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
 ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \

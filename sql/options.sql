@@ -44,14 +44,20 @@ ALTER TABLE o1 SET (segstore.segment_interval = '1 day', segstore.max_segment_si
 SELECT * FROM segstore.tables WHERE table_name = 'o1'::regclass;
 ALTER TABLE o1 RESET (segstore.segment_interval, segstore.max_segment_size);
 SELECT * FROM segstore.tables WHERE table_name = 'o1'::regclass;
+-- the time column cannot change while the table has rows; it can once empty
+ALTER TABLE o1 SET (segstore.time_column = 'created', fillfactor = 50);
+SELECT segstore.set_options('o1', time_column => 'created');
+CREATE TEMP TABLE o1_rows AS SELECT * FROM o1;
+TRUNCATE o1;
 ALTER TABLE o1 SET (segstore.time_column = 'created', fillfactor = 50);
 SELECT * FROM segstore.tables WHERE table_name = 'o1'::regclass;
 SELECT reloptions FROM pg_class WHERE oid = 'o1'::regclass;
 SELECT segstore.set_options('o1', time_column => 'ts', segment_interval => '2 days');
 SELECT * FROM segstore.tables WHERE table_name = 'o1'::regclass;
+INSERT INTO o1 SELECT * FROM o1_rows;
 SELECT segstore.set_options('o1', max_segment_size => '100MB');
 SELECT * FROM segstore.tables WHERE table_name = 'o1'::regclass;
--- existing segments keep their buckets; new rows use the new interval
+-- the rows put back and a new one: 2-day buckets by ts
 INSERT INTO o1 VALUES (100, '2024-01-01', '2024-01-10 05:00');
 SELECT bucket_start, bucket_end, row_count FROM segstore.segments
 WHERE table_name = 'o1'::regclass ORDER BY segment_id;

@@ -451,7 +451,8 @@ bound_datum(Oid time_type, int64 t)
 
 		if (t == DT_NOBEGIN)
 			return DateADTGetDatum(DATEVAL_NOBEGIN);
-		if (t == DT_NOEND)
+		/* a range reaching dates past the timestamp range reaches them all */
+		if (t == DT_NOEND || t > END_TIMESTAMP - USECS_PER_DAY)
 			return DateADTGetDatum(DATEVAL_NOEND);
 		days = t / USECS_PER_DAY;
 		if (t % USECS_PER_DAY < 0)
@@ -499,16 +500,17 @@ tz_bounds(int64 lo, int64 hi, int64 *utc_lo, int64 *utc_hi)
 	int			steps = 0;
 	bool		walked = false;
 
-	if (lo == DT_NOBEGIN || hi == DT_NOEND ||
-		lo < MIN_TIMESTAMP + MAX_OFFSET_USECS || hi > END_TIMESTAMP - MAX_OFFSET_USECS)
+	if (lo < MIN_TIMESTAMP + MAX_OFFSET_USECS || hi > END_TIMESTAMP - MAX_OFFSET_USECS)
 	{
-		/* infinities and the far edges: no conversion worth doing */
-		*utc_lo = lo == DT_NOBEGIN ? DT_NOBEGIN : lo - MAX_OFFSET_USECS;
-		*utc_hi = hi == DT_NOEND ? DT_NOEND : hi + MAX_OFFSET_USECS;
-		if (lo == DT_NOEND)
-			*utc_lo = DT_NOEND;
-		if (hi == DT_NOBEGIN)
-			*utc_hi = DT_NOBEGIN;
+		/*
+		 * Infinities and the far edges: an infinite bound stays infinite
+		 * (a range of only +infinity rows stays there), anything else near
+		 * the edges opens up to infinity.
+		 */
+		*utc_lo = lo == DT_NOEND ? DT_NOEND :
+			lo < MIN_TIMESTAMP + MAX_OFFSET_USECS ? DT_NOBEGIN : lo - MAX_OFFSET_USECS;
+		*utc_hi = hi == DT_NOBEGIN ? DT_NOBEGIN :
+			hi > END_TIMESTAMP - MAX_OFFSET_USECS ? DT_NOEND : hi + MAX_OFFSET_USECS;
 		return;
 	}
 

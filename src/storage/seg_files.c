@@ -256,6 +256,30 @@ SegFilesMaxSegmentId(Oid dbid, Oid relfilenode)
 	return max_id;
 }
 
+/* Does a relfilenode have any segment file (active or sealed)? */
+bool
+SegFilesHasSegments(Oid dbid, Oid relfilenode)
+{
+	char		dir[MAXPGPATH];
+	DIR		   *d;
+	struct dirent *de;
+	bool		found = false;
+
+	SegFilesTableDir(dbid, relfilenode, dir);
+	d = AllocateDir(dir);
+	if (d == NULL && errno == ENOENT)
+		return false;
+	while (!found && (de = ReadDir(d, dir)) != NULL)
+	{
+		size_t		len = strlen(de->d_name);
+
+		found = (len > 4 && strcmp(de->d_name + len - 4, ".act") == 0) ||
+			(len > 5 && strcmp(de->d_name + len - 5, ".seal") == 0);
+	}
+	FreeDir(d);
+	return found;
+}
+
 /* Bytes of all files of a relfilenode, active and sealed (for size estimates). */
 uint64
 SegFilesTotalBytes(Oid dbid, Oid relfilenode)

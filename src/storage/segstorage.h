@@ -54,6 +54,7 @@ extern void SegFilesCreateTableDir(Oid dbid, Oid relfilenode);
 extern TransactionId SegFilesCreator(Oid dbid, Oid relfilenode);
 extern SegSegmentFile *SegFilesListSegments(Oid dbid, Oid relfilenode,
 											int *nfiles);
+extern bool SegFilesHasSegments(Oid dbid, Oid relfilenode);
 extern uint64 SegFilesTotalBytes(Oid dbid, Oid relfilenode);
 extern uint32 SegFilesMaxSegmentId(Oid dbid, Oid relfilenode);
 extern void SegFilesRemoveSegments(Oid dbid, Oid relfilenode);

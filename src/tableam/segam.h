@@ -63,6 +63,9 @@ extern void SegOptionsBeginCreate(List *defs);
 extern void SegOptionsNoteCreated(Oid relid);
 extern Oid	SegOptionsEndCreate(List **defs);
 extern void SegOptionsAbortCreate(void);
+/* the time value of every date too late for a timestamp (see SegTimeFromDatum) */
+#define SEG_TIME_DATE_BEYOND	(END_TIMESTAMP - 1)
+
 extern int64 SegTimeFromDatum(Oid time_type, Datum value);
 extern int64 SegCutoffTimeValue(const SegTableOptions *opts, TimestampTz cutoff);
 extern int64 SegBucketStart(int64 time_value, int64 interval);

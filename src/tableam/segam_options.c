@@ -74,7 +74,9 @@ static SegTableOptions *pending_effective = NULL;	/* in pending_context */
 /*
  * A time column value as int64 microseconds since 2000-01-01 (UTC for
  * timestamptz; a timestamp or date is taken as UTC).  -infinity and
- * infinity map to the lowest and highest values.
+ * infinity map to the lowest and highest values.  Dates past the
+ * timestamp range (after 294276 AD) all map to SEG_TIME_DATE_BEYOND, just
+ * past the last date that fits, which keeps the mapping monotonic.
  */
 int64
 SegTimeFromDatum(Oid time_type, Datum value)
@@ -87,6 +89,8 @@ SegTimeFromDatum(Oid time_type, Datum value)
 			return DT_NOBEGIN;
 		if (DATE_IS_NOEND(d))
 			return DT_NOEND;
+		if ((int64) d >= END_TIMESTAMP / USECS_PER_DAY)
+			return SEG_TIME_DATE_BEYOND;
 		return (int64) d * USECS_PER_DAY;
 	}
 	return DatumGetInt64(value);
@@ -623,10 +627,25 @@ SegOptionsStore(Relation rel, List *defs, bool reset)
 	int			ret;
 	Oid			save_userid;
 	int			save_sec_context;
+	bool		has_segments;
+	AttrNumber	old_time_attnum = 0;
+
+	/* segments are bucketed, pruned and evicted by the time column */
+	has_segments = RelationGetForm(rel)->relam == SegAccessMethodOid() &&
+		SegFilesHasSegments(MyDatabaseId, rel->rd_node.relNode);
+	if (has_segments)
+		old_time_attnum = SegOptionsGet(rel)->time_attnum;
 
 	if (reset || !read_stored(rel, &opts))
 		set_defaults(rel, &opts);
 	SegOptionsApply(rel, &opts, defs);
+	if (has_segments && opts.time_attnum != old_time_attnum)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot change the time column of table \"%s\" while it has rows",
+						RelationGetRelationName(rel)),
+				 errdetail("Its segments are partitioned by the current time column, and scans and retention rely on their time ranges."),
+				 errhint("TRUNCATE the table first, or copy its rows into a new table created with the new time column.")));
 
 	memset(&iv, 0, sizeof(iv));
 	iv.day = (int32) (opts.segment_interval / USECS_PER_DAY);
