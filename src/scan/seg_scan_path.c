@@ -48,7 +48,6 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
-#include "parser/parsetree.h"
 #include "scan/segscan.h"
 #include "tableam/segam.h"
 #include "utils/rel.h"
@@ -220,7 +219,8 @@ segstore_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 	needed = needed_attributes(rel, &all_columns);
 	decode_share = all_columns || natts == 0 ? 1.0 :
 		0.5 + 0.5 * (double) list_length(needed) / natts;
-	private = list_make2(list_make2_int(time_attnum, all_columns), needed);
+	private = list_make2(list_make3_int(time_attnum, all_columns, (int) time_type),
+						 needed);
 
 	rel->pathlist = without_seqscans(rel->pathlist);
 	rel->partial_pathlist = without_seqscans(rel->partial_pathlist);
@@ -243,14 +243,9 @@ plan_segment_scan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 {
 	CustomScan *cscan = makeNode(CustomScan);
 	List	   *settings = linitial(best_path->custom_private);
-	AttrNumber	time_attnum = (AttrNumber) linitial_int(settings);
-	Relation	relation;
-	Oid			time_type;
+	AttrNumber	time_attnum = (AttrNumber) list_nth_int(settings, SEG_SCAN_PRIVATE_TIME_ATTNUM);
+	Oid			time_type = (Oid) list_nth_int(settings, SEG_SCAN_PRIVATE_TIME_TYPE);
 	ListCell   *lc;
-
-	relation = table_open(planner_rt_fetch(rel->relid, root)->relid, NoLock);
-	time_type = SegOptionsGet(relation)->time_type;
-	table_close(relation, NoLock);
 
 	clauses = extract_actual_clauses(clauses, false);
 	foreach(lc, clauses)

@@ -36,11 +36,12 @@ extern void SegScanInstallHooks(void);
 
 /*
  * What the planner hands the executor in CustomScan.custom_private: a
- * list of two integer lists, (time_attnum, all_columns) and the attribute
- * numbers the query needs.
+ * list of two integer lists, (time_attnum, all_columns, time_type) and
+ * the attribute numbers the query needs.
  */
 #define SEG_SCAN_PRIVATE_TIME_ATTNUM	0
 #define SEG_SCAN_PRIVATE_ALL_COLUMNS	1
+#define SEG_SCAN_PRIVATE_TIME_TYPE		2
 
 /* ---- seg_scan_exec.c: execution, EXPLAIN, parallel workers ---- */
 
