@@ -15,11 +15,15 @@ OBJS = \
 	src/storage/seg_evict.o \
 	src/storage/seg_files.o \
 	src/storage/seg_manifest.o \
+	src/storage/seg_row_marks.o \
 	src/storage/seg_seal.o \
 	src/storage/seg_sealed_io.o \
 	src/storage/seg_shmem.o \
 	src/tableam/segam_ddl.o \
+	src/tableam/segam_fetch.o \
 	src/tableam/segam_handler.o \
+	src/tableam/segam_index.o \
+	src/tableam/segam_modify.o \
 	src/tableam/segam_options.o \
 	src/tableam/segam_sql.o \
 	src/tableam/segam_visibility.o
@@ -37,7 +41,8 @@ SHLIB_LINK = -lmsgpackc -lzstd
 # preloaded server; TAP tests start theirs.
 REGRESS = load options mvcc types seal retention bad_input scan_node pruning
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
-ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows
+ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows \
+	modify_rc modify_rr row_locks
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \
 	--inputdir=$(srcdir)/test/isolation --outputdir=tmp_check_iso_out
 TAP_TESTS = 1

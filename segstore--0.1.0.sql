@@ -43,6 +43,29 @@ CREATE TABLE segstore.manifest (
     PRIMARY KEY (relfilenode, segment_id)
 ) USING heap;
 
+-- Deleted and updated rows (see src/storage/seg_row_marks.c).  Segment
+-- files are append-only or immutable, so DELETE and UPDATE record the old
+-- row here, in the deleting transaction: a snapshot sees the row as long
+-- as it does not see this record.  successor is the row number of the new
+-- version (UPDATE), -1 for a DELETE, -2 for a row moved to another
+-- partition.
+CREATE TABLE segstore.deleted_rows (
+    relfilenode oid NOT NULL,
+    row_number bigint NOT NULL,
+    successor bigint NOT NULL
+) USING heap;
+CREATE INDEX deleted_rows_row ON segstore.deleted_rows (relfilenode, row_number);
+
+-- Row locks taken by SELECT ... FOR UPDATE / NO KEY UPDATE / SHARE / KEY
+-- SHARE: one row per lock, meaningful only while the transaction that
+-- inserted it runs (mode is a LockTupleMode).  VACUUM removes the rest.
+CREATE TABLE segstore.row_locks (
+    relfilenode oid NOT NULL,
+    row_number bigint NOT NULL,
+    mode int2 NOT NULL
+) USING heap;
+CREATE INDEX row_locks_row ON segstore.row_locks (relfilenode, row_number);
+
 CREATE FUNCTION segstore.set_options(
     tbl regclass,
     time_column text DEFAULT NULL,

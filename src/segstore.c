@@ -73,12 +73,14 @@ segstore_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 			SegActiveAtEOXact(true);
 			SegFilesAtEOXact(true);
+			SegFetchAtEOXact();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			SegActiveAtEOXact(false);
 			SegFilesAtEOXact(false);
+			SegFetchAtEOXact();
 			break;
 	}
 }

@@ -101,6 +101,7 @@ struct SegActiveReader
 	size_t		buf_cap;
 	size_t		buf_len;
 	size_t		pos;
+	size_t		fill_size;		/* bytes to read ahead at once, at most buf_cap */
 };
 
 /* writers of the current transaction; context and table live until its end */
@@ -918,6 +919,7 @@ SegActiveReaderOpen(const char *path)
 				 errmsg("invalid segment file \"%s\": %s", path, problem)));
 
 	r->buf_cap = SEG_READ_BUFFER_SIZE;
+	r->fill_size = SEG_READ_BUFFER_SIZE;
 	r->buf = palloc(r->buf_cap);
 	r->buf_offset = SEG_ACTIVE_HEADER_SIZE;
 	r->buf_len = 0;
@@ -949,6 +951,11 @@ reader_fill(SegActiveReader *r, size_t need)
 	r->buf_len = keep;
 
 	want = Min((uint64) (r->buf_cap - keep), r->file_size - (offset + keep));
+	/* random access reads little more than the record it wants */
+	if (need > keep)
+		want = Min(want, Max(r->fill_size, need - keep));
+	else
+		want = Min(want, r->fill_size);
 	if (want > 0)
 	{
 		reader_read(r, r->buf + keep, want, offset + keep);
@@ -1071,6 +1078,37 @@ uint64
 SegActiveReaderFileSize(SegActiveReader *r)
 {
 	return r->file_size;
+}
+
+/* File offset of the record SegActiveReaderNext returns next. */
+uint64
+SegActiveReaderPosition(SegActiveReader *r)
+{
+	return r->buf_offset + r->pos;
+}
+
+/*
+ * Continue at "offset", which must be a record boundary (from
+ * SegActiveReaderPosition) or the end of the header.  The reader looks
+ * at the file's size again, so rows appended since it opened become
+ * readable.  With "random" it reads ahead little, for fetching single
+ * rows.
+ */
+void
+SegActiveReaderSeek(SegActiveReader *r, uint64 offset, bool random)
+{
+	if (r->file_size == 0)
+		return;					/* no header: nothing to read */
+	r->file_size = FileSize(r->file);
+	r->fill_size = random ? 8192 : r->buf_cap;
+	if (offset >= r->buf_offset && offset <= r->buf_offset + r->buf_len)
+		r->pos = offset - r->buf_offset;
+	else
+	{
+		r->buf_offset = offset;
+		r->buf_len = 0;
+		r->pos = 0;
+	}
 }
 
 /* Close the file and free the buffer; the small struct stays until its context goes. */

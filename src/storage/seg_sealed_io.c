@@ -248,6 +248,8 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 	MemoryContext old = MemoryContextSwitchTo(r->context);
 	bool		ok;
 
+	/* a block that fails to decode leaves no valid block behind */
+	r->block_valid = false;
 	/* block buffers grow in the reader's context, not a per-row one */
 	ok = SegSealedDecodeBlock(&r->file, block, &r->block, r->wanted_columns,
 							  r->nwanted, &problem, &actual);
@@ -262,6 +264,19 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 	r->block_valid = true;
 	r->next_block = block + 1;
 	r->next_row = 0;
+}
+
+/*
+ * The block decoded last, and its number in *block; NULL if none.  Valid
+ * until the next block is loaded.
+ */
+const SegSealedBlock *
+SegSealedReaderBlock(SegSealedReader *r, uint32 *block)
+{
+	if (!r->block_valid)
+		return NULL;
+	*block = r->next_block - 1;
+	return &r->block;
 }
 
 /*

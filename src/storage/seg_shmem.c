@@ -401,3 +401,87 @@ SegShmemNewChunk(SegTableState *state, uint32 segment_id)
 	state->next_chunk = chunk + 1;
 	return chunk * SEG_CHUNK_ROWS;
 }
+
+/*
+ * The segment each chunk of row numbers went to, from the table's chunk
+ * log: a palloc'd array of *nchunks segment ids, 0 where an entry is torn
+ * (no row of that chunk was ever written).  NULL if there is no log.
+ */
+uint32 *
+SegShmemReadChunkLog(Oid dbid, Oid relfilenode, uint64 *nchunks)
+{
+	char		dir[MAXPGPATH];
+	char		path[MAXPGPATH];
+	struct stat st;
+	int			fd;
+	char	   *bytes;
+	uint32	   *segments;
+	uint64		n;
+
+	*nchunks = 0;
+	SegFilesTableDir(dbid, relfilenode, dir);
+	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+	{
+		if (errno == ENOENT)
+			return NULL;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	}
+	if (fstat(fd, &st) < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	n = st.st_size / CHUNK_ENTRY_SIZE;
+	bytes = palloc(n * CHUNK_ENTRY_SIZE + 1);
+	if (n > 0 && pg_pread(fd, bytes, n * CHUNK_ENTRY_SIZE, 0) != (ssize_t) (n * CHUNK_ENTRY_SIZE))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file \"%s\": %m", path)));
+	CloseTransientFile(fd);
+
+	segments = palloc0(sizeof(uint32) * Max(n, 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		const char *entry = bytes + i * CHUNK_ENTRY_SIZE;
+		pg_crc32c	crc;
+		uint64		chunk;
+
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, entry, 12);
+		FIN_CRC32C(crc);
+		memcpy(&chunk, entry, 8);
+		if (memcmp(&crc, entry + 12, 4) != 0 || chunk != i)
+			continue;
+		memcpy(&segments[i], entry + 8, 4);
+	}
+	pfree(bytes);
+	*nchunks = n;
+	return segments;
+}
+
+/*
+ * How many chunks of row numbers the table has handed out (entries of its
+ * chunk log, a torn last one included).
+ */
+uint64
+SegShmemChunkCount(Oid dbid, Oid relfilenode)
+{
+	char		dir[MAXPGPATH];
+	char		path[MAXPGPATH];
+	struct stat st;
+
+	SegFilesTableDir(dbid, relfilenode, dir);
+	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	if (stat(path, &st) < 0)
+	{
+		if (errno == ENOENT)
+			return 0;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	}
+	return (st.st_size + CHUNK_ENTRY_SIZE - 1) / CHUNK_ENTRY_SIZE;
+}

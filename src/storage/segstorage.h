@@ -25,6 +25,7 @@
 #define SEGSTORAGE_H
 
 #include "access/xact.h"
+#include "nodes/lockoptions.h"
 #include "format/segformat.h"
 #include "storage/lwlock.h"
 #include "storage/relfilenode.h"
@@ -106,6 +107,8 @@ extern void SegShmemUnlockTable(SegTableState *state);
 extern void SegShmemForgetTable(Oid dbid, Oid relfilenode);
 extern void SegShmemForgetDatabase(Oid dbid);
 extern uint64 SegShmemNewChunk(SegTableState *state, uint32 segment_id);
+extern uint32 *SegShmemReadChunkLog(Oid dbid, Oid relfilenode, uint64 *nchunks);
+extern uint64 SegShmemChunkCount(Oid dbid, Oid relfilenode);
 
 /* ---- seg_active.c: appending to and reading active segments ---- */
 
@@ -141,6 +144,9 @@ extern bool SegActiveReaderNext(SegActiveReader *reader, SegRecordHeader *hdr,
 								const char **payload);
 extern const SegActiveHeader *SegActiveReaderHeader(SegActiveReader *reader);
 extern uint64 SegActiveReaderFileSize(SegActiveReader *reader);
+extern uint64 SegActiveReaderPosition(SegActiveReader *reader);
+extern void SegActiveReaderSeek(SegActiveReader *reader, uint64 offset,
+								bool random);
 extern void SegActiveReaderClose(SegActiveReader *reader);
 
 /* ---- seg_manifest.c: the manifest of sealed and evicted segments ---- */
@@ -171,6 +177,59 @@ extern Oid	SegCatalogRelid(const char *name, bool missing_ok);
 extern TransactionId SegManifestRemovalHorizon(void);
 extern void SegManifestDeleteAll(Oid relfilenode);
 
+/* ---- seg_row_marks.c: deletion and lock records of single rows ---- */
+
+/* Where the transaction of a deletion or lock record stands. */
+typedef enum SegMarkStatus
+{
+	SEG_MARK_OWN,				/* this transaction (or a live subtransaction) */
+	SEG_MARK_RUNNING,			/* another transaction still running */
+	SEG_MARK_COMMITTED
+} SegMarkStatus;
+
+/* Successor values of a deletion record that are not row numbers. */
+#define SEG_SUCCESSOR_DELETED	INT64CONST(-1)
+#define SEG_SUCCESSOR_MOVED		INT64CONST(-2)	/* to another partition */
+
+typedef struct SegRowDeletion
+{
+	uint64		row_number;
+	SegMarkStatus status;
+	TransactionId xid;			/* the deleting (sub)transaction */
+	CommandId	cid;			/* SEG_MARK_OWN only: the deleting command */
+	int64		successor;		/* new version's row number, or the above */
+} SegRowDeletion;
+
+typedef struct SegRowLocker
+{
+	TransactionId xid;
+	bool		own;
+	LockTupleMode mode;
+} SegRowLocker;
+
+/* What SegRowMarksExamine finds about one row. */
+typedef struct SegRowMarks
+{
+	bool		has_deletion;
+	SegRowDeletion deletion;
+	int			nlockers;		/* running lockers and our own locks */
+	SegRowLocker *lockers;
+} SegRowMarks;
+
+extern void SegRowMarksAddDeletion(Oid relfilenode, uint64 row_number,
+								   int64 successor, CommandId cid);
+extern void SegRowMarksAddLock(Oid relfilenode, uint64 row_number,
+							   LockTupleMode mode, CommandId cid);
+extern void SegRowMarksExamine(Oid relfilenode, uint64 row_number,
+							   SegRowMarks *out);
+extern uint64 *SegRowMarksDeletedRows(Oid relfilenode, Snapshot snapshot,
+									  int *n);
+extern SegRowDeletion *SegRowMarksAllDeletions(Oid relfilenode, int *n);
+extern const SegRowDeletion *SegRowDeletionFind(const SegRowDeletion *dels,
+												int n, uint64 row_number);
+extern void SegRowMarksDeleteAll(Oid relfilenode);
+extern int	SegRowMarksRemoveFinishedLocks(Oid relfilenode);
+
 /* ---- seg_sealed_io.c: writing sealed files, reading them via mmap ---- */
 
 typedef struct SegSealedReader SegSealedReader;
@@ -196,6 +255,8 @@ extern void SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 extern SegSealedReader *SegSealedReaderOpen(const char *path);
 extern const SegSealedFile *SegSealedReaderFile(SegSealedReader *r);
 extern void SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block);
+extern const SegSealedBlock *SegSealedReaderBlock(SegSealedReader *r,
+												  uint32 *block);
 extern void SegSealedReaderSetFilter(SegSealedReader *r,
 									 SegTimeRangeFilter filter, void *arg);
 extern void SegSealedReaderSetColumns(SegSealedReader *r, const bool *wanted,

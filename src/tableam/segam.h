@@ -11,6 +11,9 @@
 
 #include "access/htup_details.h"
 #include "access/relscan.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "executor/tuptable.h"
 #include "format/segformat.h"
 #include "nodes/parsenodes.h"
 #include "storage/itemptr.h"
@@ -80,8 +83,102 @@ typedef struct SegVisibilityCache
 	bool		visible;
 } SegVisibilityCache;
 
+/*
+ * The rows whose deletion one MVCC snapshot sees, loaded on first use
+ * (seg_row_marks.c); loaded again when asked about another snapshot.
+ */
+typedef struct SegDeletedSet
+{
+	Oid			relfilenode;
+	MemoryContext context;		/* where "rows" lives */
+	bool		loaded;
+	Snapshot	snapshot;		/* loaded for this snapshot, as it was then */
+	CommandId	curcid;
+	TransactionId xmin;
+	TransactionId xmax;
+	uint64	   *rows;			/* ascending */
+	int			nrows;
+} SegDeletedSet;
+
 extern bool SegRowVisible(TransactionId xmin, CommandId cmin,
 						  Snapshot snapshot, SegVisibilityCache *cache);
+extern void SegDeletedSetInit(SegDeletedSet *set, Oid relfilenode,
+							  MemoryContext context);
+extern bool SegRowSatisfies(uint64 row_number, TransactionId xmin,
+							CommandId cmin, Snapshot snapshot,
+							SegVisibilityCache *cache, SegDeletedSet *deleted);
+
+/* ---- segam_fetch.c ---- */
+
+/* One stored row as the readers return it; valid until they move on. */
+typedef struct SegStoredRow
+{
+	uint64		row_number;
+	TransactionId xmin;
+	CommandId	cmin;
+	const char *payload;		/* active segments: the encoded row */
+	uint32		payload_len;
+	const SegSealedBlock *block;	/* sealed segments: the row's block */
+	uint32		index;			/* and its position there */
+	const char *path;			/* the segment file, for errors */
+} SegStoredRow;
+
+/* Decodes stored rows into slots; one per scan or fetcher. */
+typedef struct SegRowStorer
+{
+	MemoryContext context;		/* where the layout and decoder live */
+	SegRowLayout *layout;		/* for layout_desc, the last slot's descriptor */
+	TupleDesc	layout_desc;
+	SegRowDecoder decoder;
+	MemoryContextCallback decoder_callback;
+} SegRowStorer;
+
+typedef struct SegFetcher SegFetcher;
+
+extern void SegRowStorerInit(SegRowStorer *storer, MemoryContext context);
+extern void SegRowStorerStore(SegRowStorer *storer, Relation rel,
+							  const SegStoredRow *row, const int *attrs,
+							  int nattrs, TupleTableSlot *slot);
+extern SegFetcher *SegFetcherCreate(Relation rel);
+extern void SegFetcherEnd(SegFetcher *fetcher);
+extern bool SegFetcherFind(SegFetcher *fetcher, uint64 row_number,
+						   Snapshot snapshot, SegStoredRow *row);
+extern bool SegFetcherFetch(SegFetcher *fetcher, ItemPointer tid,
+							Snapshot snapshot, TupleTableSlot *slot);
+extern SegFetcher *SegFetcherForRelation(Relation rel);
+extern void SegFetchAtEOXact(void);
+
+static inline uint64
+SegTidToRowNumber(ItemPointer tid)
+{
+	return (uint64) ItemPointerGetBlockNumberNoCheck(tid) * MaxHeapTuplesPerPage +
+		ItemPointerGetOffsetNumberNoCheck(tid) - 1;
+}
+
+/* ---- segam_index.c ---- */
+
+extern double SegIndexBuildRangeScan(Relation rel, Relation index,
+									 IndexInfo *info,
+									 BlockNumber start_blockno,
+									 BlockNumber numblocks,
+									 IndexBuildCallback callback,
+									 void *callback_state,
+									 TableScanDesc scan);
+extern void SegIndexValidateScan(Relation rel, Relation index,
+								 IndexInfo *info, Snapshot snapshot,
+								 ValidateIndexState *state);
+extern void SegVacuumRelation(Relation rel, struct VacuumParams *params,
+							  BufferAccessStrategy bstrategy);
+
+/* ---- segam_modify.c ---- */
+
+extern TM_Result SegModifyAcquireRow(Relation rel, ItemPointer tid,
+									 LockTupleMode mode, LockWaitPolicy policy,
+									 CommandId cid, TM_FailureData *tmfd,
+									 bool *holds_lock);
+extern void SegModifyReleaseRow(Relation rel, ItemPointer tid,
+								LockTupleMode mode);
+extern void SegModifyLatestTid(Relation rel, ItemPointer tid);
 
 /* ---- segam_handler.c ---- */
 
@@ -107,6 +204,7 @@ typedef struct SegScanCounts
 } SegScanCounts;
 
 extern void SegScanSetFilter(TableScanDesc scan, const SegScanFilter *filter);
+extern bool SegScanNextStored(TableScanDesc scan, SegStoredRow *row);
 extern void SegScanAddCounts(TableScanDesc scan, SegScanCounts *counts);
 extern Oid	SegAccessMethodOid(void);
 extern bool SegIsSegstoreRelid(Oid relid);

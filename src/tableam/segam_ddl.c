@@ -13,10 +13,6 @@
  *	  copies are taken out around it, since core would reject them.  It
  *	  also refuses to drop a segstore table's time column.
  *
- *	  The post-parse-analysis hook refuses UPDATE, DELETE and MERGE on
- *	  segstore tables up front, with a message naming the command, until
- *	  they are built.
- *
  *	  Table AMs get no callback when a table is dropped, so the
  *	  object_access_hook watches OAT_DROP of segstore tables and of
  *	  databases and schedules their directories for removal at commit
@@ -49,7 +45,6 @@
 #include "utils/syscache.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
 static object_access_hook_type prev_object_access_hook = NULL;
 
 static void
@@ -322,18 +317,6 @@ segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsA(parsetree, CreatedbStmt))
 		check_template((CreatedbStmt *) parsetree);
 
-	/* refuse before PostgreSQL starts parallel build workers */
-	if (IsA(parsetree, IndexStmt))
-	{
-		IndexStmt  *stmt = (IndexStmt *) parsetree;
-		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-
-		if (OidIsValid(relid) && SegIsSegstoreRelid(relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("CREATE INDEX is not supported on segstore tables yet")));
-	}
-
 	if (IsA(parsetree, CreateStmt) || IsA(parsetree, CreateTableAsStmt))
 	{
 		if (readOnlyTree)
@@ -500,6 +483,7 @@ segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			{
 				SegFilesScheduleDelete(MyDatabaseId, cls->relfilenode, true);
 				SegManifestDeleteAll(cls->relfilenode);
+				SegRowMarksDeleteAll(cls->relfilenode);
 			}
 			/* a heap table converted from segstore keeps its options too */
 			if (RELKIND_HAS_TABLE_AM(cls->relkind))
@@ -511,62 +495,9 @@ segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		SegFilesScheduleDelete(objectId, InvalidOid, true);
 }
 
-static const char *
-command_name(CmdType type)
-{
-	switch (type)
-	{
-		case CMD_UPDATE:
-			return "UPDATE";
-		case CMD_DELETE:
-			return "DELETE";
-		case CMD_MERGE:
-			return "MERGE";
-		default:
-			return NULL;
-	}
-}
-
-/* Refuse modifying commands segstore cannot run yet, in this query or its CTEs. */
-static void
-check_modify(Query *query)
-{
-	const char *name = command_name(query->commandType);
-	ListCell   *lc;
-
-	if (name != NULL && query->resultRelation > 0)
-	{
-		RangeTblEntry *rte = rt_fetch(query->resultRelation, query->rtable);
-
-		if (rte->rtekind == RTE_RELATION && SegIsSegstoreRelid(rte->relid))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("%s is not supported on segstore tables yet", name),
-					 errdetail("Table \"%s\" uses the segstore access method, which only appends rows so far.",
-							   get_rel_name(rte->relid))));
-	}
-	foreach(lc, query->cteList)
-	{
-		CommonTableExpr *cte = lfirst(lc);
-
-		if (IsA(cte->ctequery, Query))
-			check_modify((Query *) cte->ctequery);
-	}
-}
-
-static void
-segstore_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
-{
-	if (prev_post_parse_analyze_hook)
-		prev_post_parse_analyze_hook(pstate, query, jstate);
-	check_modify(query);
-}
-
 void
 SegDdlInstallHooks(void)
 {
-	prev_post_parse_analyze_hook = post_parse_analyze_hook;
-	post_parse_analyze_hook = segstore_post_parse_analyze;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = segstore_ProcessUtility;
 	prev_object_access_hook = object_access_hook;

@@ -25,6 +25,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/amapi.h"
 #include "access/detoast.h"
 #include "access/heapam.h"
@@ -40,6 +42,10 @@
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "segstore.h"
+#include "optimizer/plancat.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
 #include "storage/procarray.h"
 #include "storage/segstorage.h"
 #include "tableam/segam.h"
@@ -68,30 +74,21 @@ typedef struct SegScanDescData
 	SegActiveReader *reader;	/* that segment's reader if active */
 	SegSealedReader *sealed_reader; /* that segment's reader if sealed */
 	bool		analyze_started;	/* ANALYZE reads everything at its first block */
-	SegRowLayout *layout;		/* for layout_desc, the last slot's descriptor */
-	TupleDesc	layout_desc;
-	SegRowDecoder decoder;
-	MemoryContextCallback decoder_callback;
+	SegRowStorer storer;
 	SegVisibilityCache visibility;
+	SegDeletedSet deleted;
 	SegScanFilter filter;		/* set by the segstore scan node */
 	int		   *needed_attrs;	/* filter.needed_columns as 0-based list */
 	int			nneeded_attrs;
 	SegScanCounts counts;		/* segments and blocks read and skipped */
+	SegFetcher *fetcher;		/* bitmap scans: rows by TID */
+	TBMIterateResult *bitmap_page;	/* bitmap scans: the current page */
+	SegRowDeletion *analyze_deletions;	/* ANALYZE: every deletion */
+	int			analyze_ndeletions;
+	int			bitmap_next;	/* its next offset (index or number) */
 } SegScanDescData;
 
 typedef SegScanDescData *SegScanDesc;
-
-/* One stored row as the scan's readers return it. */
-typedef struct SegScanRow
-{
-	uint64		row_number;
-	TransactionId xmin;
-	CommandId	cmin;
-	const char *payload;		/* active segments: the encoded row */
-	uint32		payload_len;
-	const SegSealedBlock *block;	/* sealed segments: the row's block */
-	uint32		index;			/* and its position there */
-} SegScanRow;
 
 static const TableAmRoutine segam_methods;
 
@@ -147,12 +144,6 @@ segam_slot_callbacks(Relation relation)
  * ------------------------------------------------------------------------
  */
 
-static void
-free_decoder_zone(void *arg)
-{
-	SegRowDecoderFree((SegRowDecoder *) arg);
-}
-
 static TableScanDesc
 segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 				 ScanKey key, ParallelTableScanDesc parallel_scan,
@@ -179,14 +170,20 @@ segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 	scan->scan_context = scan_context;
 	scan->visibility.xid = InvalidTransactionId;
 
+	/*
+	 * SERIALIZABLE: rows are not in pages, so reads are tracked for the
+	 * whole relation (a conflict may be reported where heap would not).
+	 */
+	if (snapshot != NULL && IsMVCCSnapshot(snapshot))
+		PredicateLockRelation(relation, snapshot);
+
 	/* our own buffered rows must be in the files for us to see them */
 	SegActiveFlushRelation(relation->rd_node.relNode);
 	scan->segments = SegSealScanList(relation, snapshot, &scan->nsegments);
-	SegRowDecoderInit(&scan->decoder);
-	/* the decoder's zone is malloc'd: free it with the scan context, errors included */
-	scan->decoder_callback.func = free_decoder_zone;
-	scan->decoder_callback.arg = &scan->decoder;
-	MemoryContextRegisterResetCallback(scan_context, &scan->decoder_callback);
+	SegRowStorerInit(&scan->storer, scan_context);
+	SegDeletedSetInit(&scan->deleted, relation->rd_node.relNode, scan_context);
+	if (flags & SO_TYPE_BITMAPSCAN)
+		scan->fetcher = SegFetcherCreate(relation);
 
 	MemoryContextSwitchTo(oldcxt);
 	return (TableScanDesc) scan;
@@ -215,6 +212,8 @@ segam_scan_end(TableScanDesc sscan)
 		SegActiveReaderClose(scan->reader);
 	if (scan->sealed_reader)
 		SegSealedReaderClose(scan->sealed_reader);
+	if (scan->fetcher)
+		SegFetcherEnd(scan->fetcher);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
 	MemoryContextDelete(scan->scan_context);
@@ -383,7 +382,7 @@ open_next_segment(SegScanDesc scan)
 
 /* Next stored row of the scan, visible or not; false at the end. */
 static bool
-next_record(SegScanDesc scan, SegScanRow *row)
+next_record(SegScanDesc scan, SegStoredRow *row)
 {
 	for (;;)
 	{
@@ -401,6 +400,7 @@ next_record(SegScanDesc scan, SegScanRow *row)
 				row->cmin = hdr.cmin;
 				row->payload_len = hdr.payload_len;
 				row->block = NULL;
+				row->path = scan->segments[scan->current_segment].path;
 				CHECK_FOR_INTERRUPTS();
 				return true;
 			}
@@ -420,6 +420,7 @@ next_record(SegScanDesc scan, SegScanRow *row)
 				row->payload_len = 0;
 				row->block = srow.block;
 				row->index = srow.index;
+				row->path = scan->segments[scan->current_segment].path;
 				CHECK_FOR_INTERRUPTS();
 				return true;
 			}
@@ -428,64 +429,19 @@ next_record(SegScanDesc scan, SegScanRow *row)
 	}
 }
 
-/*
- * Decode a stored row into the slot as a virtual tuple, by the slot's
- * descriptor: a table rewrite reads the old rows with the descriptor they
- * were written with, while the relation already has the new one.
- */
-static void
-store_record(SegScanDesc scan, const SegScanRow *row, TupleTableSlot *slot)
+/* The scan's next stored row, visible or not (index builds decide). */
+bool
+SegScanNextStored(TableScanDesc sscan, SegStoredRow *row)
 {
-	Relation	rel = scan->base.rs_rd;
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	const int  *attrs = NULL;
-	int			nattrs = 0;
+	return next_record((SegScanDesc) sscan, row);
+}
 
-	if (desc != scan->layout_desc)
-	{
-		MemoryContext old = MemoryContextSwitchTo(scan->scan_context);
-
-		if (scan->layout)
-			pfree(scan->layout);
-		scan->layout = SegRowLayoutCreate(desc);
-		scan->layout_desc = desc;
-		MemoryContextSwitchTo(old);
-	}
-	/* the projection is by the relation's descriptor, not a rewrite's */
-	if (scan->needed_attrs != NULL && desc == RelationGetDescr(rel))
-	{
-		attrs = scan->needed_attrs;
-		nattrs = scan->nneeded_attrs;
-	}
-	if (row->block != NULL)
-	{
-		const SegSealedBlock *blk = row->block;
-		const msgpack_object **cells = SegRowDecoderCells(&scan->decoder, blk->ncolumns);
-		int			n = attrs != NULL ? nattrs : (int) blk->ncolumns;
-
-		for (int k = 0; k < n; k++)
-		{
-			int			c = attrs != NULL ? attrs[k] : k;
-
-			if (c < (int) blk->ncolumns)
-				cells[c] = &blk->columns[c][row->index];
-		}
-		SegRowDecodeCells(&scan->decoder, scan->layout, desc, attrs, nattrs,
-						  cells, (int) blk->ncolumns,
-						  slot->tts_values, slot->tts_isnull);
-	}
-	else if (!SegRowDecode(&scan->decoder, scan->layout, desc, attrs, nattrs,
-						   row->payload, row->payload_len,
-						   slot->tts_values, slot->tts_isnull))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid row " UINT64_FORMAT " in segment file \"%s\"",
-						row->row_number,
-						scan->segments[scan->current_segment].path),
-				 errdetail("The row is not a MessagePack array.")));
-	SegRowNumberToTid(row->row_number, &slot->tts_tid);
-	slot->tts_tableOid = RelationGetRelid(rel);
-	ExecStoreVirtualTuple(slot);
+/* Decode a stored row into the slot, only the columns the scan needs. */
+static void
+store_record(SegScanDesc scan, const SegStoredRow *row, TupleTableSlot *slot)
+{
+	SegRowStorerStore(&scan->storer, scan->base.rs_rd, row,
+					  scan->needed_attrs, scan->nneeded_attrs, slot);
 }
 
 static bool
@@ -493,7 +449,7 @@ segam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 					   TupleTableSlot *slot)
 {
 	SegScanDesc scan = (SegScanDesc) sscan;
-	SegScanRow row;
+	SegStoredRow row;
 
 	if (direction == BackwardScanDirection)
 		not_supported("scanning backward");
@@ -501,8 +457,9 @@ segam_scan_getnextslot(TableScanDesc sscan, ScanDirection direction,
 	ExecClearTuple(slot);
 	while (next_record(scan, &row))
 	{
-		if (!SegRowVisible(row.xmin, row.cmin, scan->base.rs_snapshot,
-						   &scan->visibility))
+		if (!SegRowSatisfies(row.row_number, row.xmin, row.cmin,
+							 scan->base.rs_snapshot, &scan->visibility,
+							 &scan->deleted))
 			continue;
 		store_record(scan, &row, slot);
 		return true;
@@ -545,30 +502,53 @@ segam_parallelscan_reinitialize(Relation rel, ParallelTableScanDesc pscan)
  * ------------------------------------------------------------------------
  */
 
+typedef struct SegIndexFetchData
+{
+	IndexFetchTableData base;
+	SegFetcher *fetcher;
+} SegIndexFetchData;
+
 static IndexFetchTableData *
 segam_index_fetch_begin(Relation rel)
 {
-	not_supported("index scan");
-	return NULL;
+	SegIndexFetchData *fetch = palloc0(sizeof(SegIndexFetchData));
+
+	fetch->base.rel = rel;
+	fetch->fetcher = SegFetcherCreate(rel);
+	return &fetch->base;
 }
 
 static void
 segam_index_fetch_reset(IndexFetchTableData *scan)
 {
+	/* the fetcher keeps its files open across rescans */
 }
 
 static void
 segam_index_fetch_end(IndexFetchTableData *scan)
 {
+	SegIndexFetchData *fetch = (SegIndexFetchData *) scan;
+
+	SegFetcherEnd(fetch->fetcher);
+	pfree(fetch);
 }
 
+/*
+ * Fetch one row for an index scan.  Rows are never chained (no HOT), so
+ * *call_again stays false.  *all_dead is left alone: index entries of
+ * dead rows go at VACUUM, not by hint.
+ */
 static bool
 segam_index_fetch_tuple(struct IndexFetchTableData *scan, ItemPointer tid,
 						Snapshot snapshot, TupleTableSlot *slot,
 						bool *call_again, bool *all_dead)
 {
-	not_supported("index scan");
-	return false;
+	SegIndexFetchData *fetch = (SegIndexFetchData *) scan;
+
+	*call_again = false;
+	if (IsMVCCSnapshot(snapshot))
+		PredicateLockRelation(scan->rel, snapshot);
+	return SegFetcherFetch(fetch->fetcher, tid, snapshot, slot);
 }
 
 /* ------------------------------------------------------------------------
@@ -576,12 +556,19 @@ segam_index_fetch_tuple(struct IndexFetchTableData *scan, ItemPointer tid,
  * ------------------------------------------------------------------------
  */
 
+/*
+ * Fetch a row version (UPDATE's old row, triggers, EvalPlanQual).  The
+ * slot is materialized: the fetcher is shared by the whole transaction,
+ * and its next row would overwrite the values.
+ */
 static bool
 segam_fetch_row_version(Relation relation, ItemPointer tid,
 						Snapshot snapshot, TupleTableSlot *slot)
 {
-	not_supported("UPDATE, DELETE or fetching a row by TID");
-	return false;
+	if (!SegFetcherFetch(SegFetcherForRelation(relation), tid, snapshot, slot))
+		return false;
+	ExecMaterializeSlot(slot);
+	return true;
 }
 
 static bool
@@ -594,21 +581,36 @@ segam_tuple_tid_valid(TableScanDesc scan, ItemPointer tid)
 static void
 segam_get_latest_tid(TableScanDesc sscan, ItemPointer tid)
 {
-	/* rows are never updated: every row is its own latest version */
+	SegModifyLatestTid(sscan->rs_rd, tid);
 }
 
 static bool
 segam_tuple_satisfies_snapshot(Relation rel, TupleTableSlot *slot,
 							   Snapshot snapshot)
 {
-	not_supported("checking a row against a snapshot");
-	return false;
+	SegFetcher *fetcher = SegFetcherForRelation(rel);
+	SegStoredRow row;
+	SegVisibilityCache cache = {InvalidTransactionId, false};
+	SegDeletedSet deleted;
+	bool		result;
+
+	if (!SegFetcherFind(fetcher, SegTidToRowNumber(&slot->tts_tid), snapshot, &row))
+		return false;
+	SegDeletedSetInit(&deleted, rel->rd_node.relNode, CurrentMemoryContext);
+	result = SegRowSatisfies(row.row_number, row.xmin, row.cmin, snapshot,
+							 &cache, &deleted);
+	if (deleted.rows != NULL)
+		pfree(deleted.rows);
+	return result;
 }
 
+/*
+ * Index entries are removed by VACUUM only (segam_relation_vacuum): no
+ * entry is ever marked dead by an index scan, so none is known deletable.
+ */
 static TransactionId
 segam_index_delete_tuples(Relation rel, TM_IndexDeleteOp *delstate)
 {
-	not_supported("deleting index entries");
 	return InvalidTransactionId;
 }
 
@@ -726,26 +728,51 @@ insert_one(Relation rel, TupleTableSlot *slot, TransactionId xid, CommandId cid)
 	slot->tts_tableOid = RelationGetRelid(rel);
 }
 
+/*
+ * Index entries must never point at a row other backends cannot find in
+ * the files (a unique check would take it for dead): a table with
+ * indexes writes its buffered rows out before they are indexed.
+ */
+static void
+flush_for_indexes(Relation rel)
+{
+	if (rel->rd_rel->relhasindex)
+		SegActiveFlushRelation(rel->rd_node.relNode);
+}
+
 static void
 segam_tuple_insert(Relation relation, TupleTableSlot *slot, CommandId cid,
 				   int options, BulkInsertState bistate)
 {
+	CheckForSerializableConflictIn(relation, NULL, InvalidBlockNumber);
 	insert_one(relation, slot, GetCurrentTransactionId(), cid);
+	flush_for_indexes(relation);
 }
 
+/*
+ * INSERT ... ON CONFLICT: the row is inserted like any other.  If a
+ * conflict shows up after all, it is deleted by its own transaction, so
+ * nobody ever sees it.  Unlike heap there is no speculative-insertion
+ * token: a concurrent inserter of the same key waits for our whole
+ * transaction rather than just this insertion.
+ */
 static void
 segam_tuple_insert_speculative(Relation relation, TupleTableSlot *slot,
 							   CommandId cid, int options,
 							   BulkInsertState bistate, uint32 specToken)
 {
-	not_supported("INSERT ... ON CONFLICT");
+	segam_tuple_insert(relation, slot, cid, options, bistate);
 }
 
 static void
 segam_tuple_complete_speculative(Relation relation, TupleTableSlot *slot,
 								 uint32 specToken, bool succeeded)
 {
-	not_supported("INSERT ... ON CONFLICT");
+	if (!succeeded)
+		SegRowMarksAddDeletion(relation->rd_node.relNode,
+							   SegTidToRowNumber(&slot->tts_tid),
+							   SEG_SUCCESSOR_DELETED,
+							   GetCurrentCommandId(true));
 }
 
 static void
@@ -754,36 +781,142 @@ segam_multi_insert(Relation relation, TupleTableSlot **slots, int ntuples,
 {
 	TransactionId xid = GetCurrentTransactionId();
 
+	CheckForSerializableConflictIn(relation, NULL, InvalidBlockNumber);
 	for (int i = 0; i < ntuples; i++)
 		insert_one(relation, slots[i], xid, cid);
+	flush_for_indexes(relation);
 }
 
+/*
+ * With a crosscheck snapshot (foreign-key checks in REPEATABLE READ), a
+ * row that snapshot does not see counts as concurrently updated.
+ */
+static TM_Result
+crosscheck_row(Relation relation, ItemPointer tid, Snapshot crosscheck,
+			   TM_FailureData *tmfd)
+{
+	SegStoredRow row;
+	SegDeletedSet deleted;
+	bool		visible;
+
+	if (crosscheck == InvalidSnapshot)
+		return TM_Ok;
+	SegDeletedSetInit(&deleted, relation->rd_node.relNode, CurrentMemoryContext);
+	visible = SegFetcherFind(SegFetcherForRelation(relation),
+							 SegTidToRowNumber(tid), crosscheck, &row) &&
+		SegRowSatisfies(row.row_number, row.xmin, row.cmin, crosscheck,
+						NULL, &deleted);
+	if (visible)
+		return TM_Ok;
+	tmfd->ctid = *tid;
+	tmfd->xmax = InvalidTransactionId;
+	tmfd->cmax = InvalidCommandId;
+	return TM_Updated;
+}
+
+/*
+ * DELETE: record the deletion beside the segment (segam_modify.c has the
+ * rules for who may).  The executor always waits (wait is true).
+ */
 static TM_Result
 segam_tuple_delete(Relation relation, ItemPointer tid, CommandId cid,
 				   Snapshot snapshot, Snapshot crosscheck, bool wait,
 				   TM_FailureData *tmfd, bool changingPart)
 {
-	not_supported("DELETE");
-	return TM_Ok;
+	TM_Result	result;
+	bool		holds_lock;
+
+	CheckForSerializableConflictIn(relation, tid, ItemPointerGetBlockNumber(tid));
+	result = SegModifyAcquireRow(relation, tid, LockTupleExclusive,
+								 wait ? LockWaitBlock : LockWaitError, cid,
+								 tmfd, &holds_lock);
+	if (result != TM_Ok)
+		return result;
+	result = crosscheck_row(relation, tid, crosscheck, tmfd);
+	if (result == TM_Ok)
+		SegRowMarksAddDeletion(relation->rd_node.relNode, SegTidToRowNumber(tid),
+							   changingPart ? SEG_SUCCESSOR_MOVED : SEG_SUCCESSOR_DELETED,
+							   cid);
+	SegModifyReleaseRow(relation, tid, LockTupleExclusive);
+	return result;
 }
 
+/*
+ * UPDATE: the new version is appended like an insert (to the bucket of
+ * its own time value), and the old one gets a deletion record naming it.
+ * Every update takes the FOR UPDATE lock mode (see segam_modify.c) and
+ * every index gets an entry for the new version (there is no HOT).
+ */
 static TM_Result
 segam_tuple_update(Relation relation, ItemPointer otid, TupleTableSlot *slot,
 				   CommandId cid, Snapshot snapshot, Snapshot crosscheck,
 				   bool wait, TM_FailureData *tmfd,
 				   LockTupleMode *lockmode, bool *update_indexes)
 {
-	not_supported("UPDATE");
-	return TM_Ok;
+	TM_Result	result;
+	bool		holds_lock;
+
+	*lockmode = LockTupleExclusive;
+	*update_indexes = false;
+	CheckForSerializableConflictIn(relation, otid, ItemPointerGetBlockNumber(otid));
+	result = SegModifyAcquireRow(relation, otid, LockTupleExclusive,
+								 wait ? LockWaitBlock : LockWaitError, cid,
+								 tmfd, &holds_lock);
+	if (result != TM_Ok)
+		return result;
+	result = crosscheck_row(relation, otid, crosscheck, tmfd);
+	if (result == TM_Ok)
+	{
+		insert_one(relation, slot, GetCurrentTransactionId(), cid);
+		flush_for_indexes(relation);
+		SegRowMarksAddDeletion(relation->rd_node.relNode, SegTidToRowNumber(otid),
+							   (int64) SegTidToRowNumber(&slot->tts_tid), cid);
+		*update_indexes = true;
+	}
+	SegModifyReleaseRow(relation, otid, LockTupleExclusive);
+	return result;
 }
 
+/*
+ * SELECT ... FOR UPDATE / SHARE, and EvalPlanQual's lock of the newest
+ * version: record a lock (unless we hold one at least as strong), then
+ * fetch the row.  With TUPLE_LOCK_FLAG_FIND_LAST_VERSION an updated row
+ * is followed to its newest version, and *tid is changed to it.
+ */
 static TM_Result
 segam_tuple_lock(Relation relation, ItemPointer tid, Snapshot snapshot,
 				 TupleTableSlot *slot, CommandId cid, LockTupleMode mode,
 				 LockWaitPolicy wait_policy, uint8 flags,
 				 TM_FailureData *tmfd)
 {
-	not_supported("locking rows (SELECT FOR UPDATE/SHARE)");
+	TM_Result	result;
+	bool		holds_lock;
+
+	tmfd->traversed = false;
+	for (;;)
+	{
+		result = SegModifyAcquireRow(relation, tid, mode, wait_policy, cid,
+									 tmfd, &holds_lock);
+		if (result == TM_Ok)
+			break;
+		if (result != TM_Updated || !(flags & TUPLE_LOCK_FLAG_FIND_LAST_VERSION) ||
+			ItemPointerIndicatesMovedPartitions(&tmfd->ctid))
+			return result;
+		*tid = tmfd->ctid;
+		tmfd->traversed = true;
+	}
+	if (!holds_lock)
+		SegRowMarksAddLock(relation->rd_node.relNode, SegTidToRowNumber(tid),
+						   mode, cid);
+	SegModifyReleaseRow(relation, tid, mode);
+
+	if (!SegFetcherFetch(SegFetcherForRelation(relation), tid, SnapshotAny, slot))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("could not find row (%u,%u) of relation \"%s\" that was just locked",
+						ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
+						RelationGetRelationName(relation))));
+	ExecMaterializeSlot(slot);
 	return TM_Ok;
 }
 
@@ -844,6 +977,7 @@ segam_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode,
 		/* TRUNCATE or a rewrite: the old files go if this commits */
 		SegFilesScheduleDelete(MyDatabaseId, rel->rd_node.relNode, true);
 		SegManifestDeleteAll(rel->rd_node.relNode);
+		SegRowMarksDeleteAll(rel->rd_node.relNode);
 	}
 	else
 		SegOptionsNoteCreated(RelationGetRelid(rel));
@@ -855,6 +989,7 @@ segam_relation_nontransactional_truncate(Relation rel)
 	/* the table was created in this transaction: drop its rows in place */
 	SegActiveDiscardRelation(rel->rd_node.relNode);
 	SegManifestDeleteAll(rel->rd_node.relNode);
+	SegRowMarksDeleteAll(rel->rd_node.relNode);
 	SegFilesRemoveSegments(MyDatabaseId, rel->rd_node.relNode);
 	SegShmemForgetTable(MyDatabaseId, rel->rd_node.relNode);
 }
@@ -882,7 +1017,7 @@ static void
 segam_relation_vacuum(Relation rel, VacuumParams *params,
 					  BufferAccessStrategy bstrategy)
 {
-	/* append-only without deletes: there is nothing to reclaim yet */
+	SegVacuumRelation(rel, params, bstrategy);
 }
 
 /*
@@ -910,16 +1045,36 @@ segam_scan_analyze_next_tuple(TableScanDesc sscan, TransactionId OldestXmin,
 							  TupleTableSlot *slot)
 {
 	SegScanDesc scan = (SegScanDesc) sscan;
-	SegScanRow row;
+	SegStoredRow row;
 
 	ExecClearTuple(slot);
+	if (scan->analyze_deletions == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(scan->scan_context);
+
+		scan->analyze_deletions = SegRowMarksAllDeletions(sscan->rs_rd->rd_node.relNode,
+														  &scan->analyze_ndeletions);
+		if (scan->analyze_deletions == NULL)
+			scan->analyze_deletions = palloc(sizeof(SegRowDeletion));
+		MemoryContextSwitchTo(old);
+	}
 	while (next_record(scan, &row))
 	{
+		const SegRowDeletion *d;
+
 		if (TransactionIdIsCurrentTransactionId(row.xmin))
 			;					/* our own rows count as live, like heap */
 		else if (TransactionIdIsInProgress(row.xmin))
 			continue;
 		else if (!TransactionIdDidCommit(row.xmin))
+		{
+			*deadrows += 1;
+			continue;
+		}
+		/* deleted: dead once the deleter committed (heap counts its own as dead too) */
+		d = SegRowDeletionFind(scan->analyze_deletions, scan->analyze_ndeletions,
+							   row.row_number);
+		if (d != NULL && d->status != SEG_MARK_RUNNING)
 		{
 			*deadrows += 1;
 			continue;
@@ -939,8 +1094,9 @@ segam_index_build_range_scan(Relation tableRelation, Relation indexRelation,
 							 IndexBuildCallback callback, void *callback_state,
 							 TableScanDesc scan)
 {
-	not_supported("CREATE INDEX");
-	return 0;
+	return SegIndexBuildRangeScan(tableRelation, indexRelation, indexInfo,
+								  start_blockno, numblocks, callback,
+								  callback_state, scan);
 }
 
 static void
@@ -948,7 +1104,8 @@ segam_index_validate_scan(Relation tableRelation, Relation indexRelation,
 						  IndexInfo *indexInfo, Snapshot snapshot,
 						  ValidateIndexState *state)
 {
-	not_supported("CREATE INDEX CONCURRENTLY");
+	SegIndexValidateScan(tableRelation, indexRelation, indexInfo, snapshot,
+						 state);
 }
 
 /* ------------------------------------------------------------------------
@@ -956,12 +1113,21 @@ segam_index_validate_scan(Relation tableRelation, Relation indexRelation,
  * ------------------------------------------------------------------------
  */
 
+/*
+ * The size of the table's TID space: every block number its rows' TIDs
+ * can have (row numbers handed out so far, see SegRowNumberToTid), so
+ * that BRIN and bitmap scans cover every row.  pg_relation_size() looks
+ * at the (empty) main fork instead; segstore.segments shows bytes on disk.
+ */
 static uint64
 segam_relation_size(Relation rel, ForkNumber forkNumber)
 {
+	uint64		rows;
+
 	if (forkNumber != MAIN_FORKNUM && forkNumber != InvalidForkNumber)
 		return 0;
-	return SegFilesTotalBytes(MyDatabaseId, rel->rd_node.relNode);
+	rows = SegShmemChunkCount(MyDatabaseId, rel->rd_node.relNode) * SEG_CHUNK_ROWS;
+	return (rows + MaxHeapTuplesPerPage - 1) / MaxHeapTuplesPerPage * BLCKSZ;
 }
 
 static bool
@@ -976,21 +1142,80 @@ segam_relation_needs_toast_table(Relation rel)
  * ------------------------------------------------------------------------
  */
 
+/*
+ * Pages are the bytes of the segment files (what a scan reads).  Rows are
+ * the density ANALYZE or VACUUM saw (reltuples per block of TID space)
+ * times the TID space now, or, for a table never analyzed, its bytes
+ * over the width of a row.
+ */
 static void
 segam_estimate_rel_size(Relation rel, int32 *attr_widths,
 						BlockNumber *pages, double *tuples,
 						double *allvisfrac)
 {
-	table_block_relation_estimate_size(rel, attr_widths, pages, tuples,
-									   allvisfrac,
-									   SEG_RECORD_HEADER_SIZE, BLCKSZ);
+	uint64		bytes = SegFilesTotalBytes(MyDatabaseId, rel->rd_node.relNode);
+	BlockNumber tid_blocks = RelationGetNumberOfBlocks(rel);
+	BlockNumber relpages = rel->rd_rel->relpages;
+	double		reltuples = rel->rd_rel->reltuples;
+
 	*allvisfrac = 0;
+	*pages = (BlockNumber) Min((bytes + BLCKSZ - 1) / BLCKSZ, (uint64) MaxBlockNumber);
+	if (bytes == 0 || tid_blocks == 0)
+		*tuples = 0;
+	else if (relpages > 0 && reltuples >= 0)
+		*tuples = rint(reltuples / relpages * tid_blocks);
+	else
+	{
+		int32		width = get_rel_data_width(rel, attr_widths);
+
+		*tuples = rint((double) bytes / (width + SEG_RECORD_HEADER_SIZE));
+	}
 }
 
 /* ------------------------------------------------------------------------
  * Executor related callbacks
  * ------------------------------------------------------------------------
  */
+
+/*
+ * Bitmap scans: a TID bitmap page is a range of 291 row numbers (see
+ * SegRowNumberToTid); each of its rows is fetched by number.  A lossy
+ * page tries every offset, and the executor rechecks the conditions.
+ */
+static bool
+segam_scan_bitmap_next_block(TableScanDesc sscan, TBMIterateResult *tbmres)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+
+	scan->bitmap_page = tbmres;
+	scan->bitmap_next = 0;
+	return true;
+}
+
+static bool
+segam_scan_bitmap_next_tuple(TableScanDesc sscan, TBMIterateResult *tbmres,
+							 TupleTableSlot *slot)
+{
+	SegScanDesc scan = (SegScanDesc) sscan;
+	int			count = tbmres->ntuples >= 0 ? tbmres->ntuples : MaxHeapTuplesPerPage;
+
+	while (scan->bitmap_next < count)
+	{
+		ItemPointerData tid;
+		OffsetNumber offset = tbmres->ntuples >= 0 ?
+			tbmres->offsets[scan->bitmap_next] : (OffsetNumber) (scan->bitmap_next + 1);
+
+		scan->bitmap_next++;
+		ItemPointerSet(&tid, tbmres->blockno, offset);
+		if (SegFetcherFetch(scan->fetcher, &tid, scan->base.rs_snapshot, slot))
+		{
+			pgstat_count_heap_fetch(scan->base.rs_rd);
+			return true;
+		}
+	}
+	ExecClearTuple(slot);
+	return false;
+}
 
 static bool
 segam_scan_sample_next_block(TableScanDesc scan, SampleScanState *scanstate)
@@ -1061,8 +1286,8 @@ static const TableAmRoutine segam_methods = {
 
 	.relation_estimate_size = segam_estimate_rel_size,
 
-	.scan_bitmap_next_block = NULL,
-	.scan_bitmap_next_tuple = NULL,
+	.scan_bitmap_next_block = segam_scan_bitmap_next_block,
+	.scan_bitmap_next_tuple = segam_scan_bitmap_next_tuple,
 	.scan_sample_next_block = segam_scan_sample_next_block,
 	.scan_sample_next_tuple = segam_scan_sample_next_tuple
 };

@@ -5,13 +5,19 @@
  *
  * NOTES
  *	  Every row carries the id of the (sub)transaction that inserted it and
- *	  the command id within it.  Rows are never updated or deleted yet, so
- *	  visibility is the xmin half of heap's rules (heapam_visibility.c):
- *	  a row of our own transaction is visible to commands after the one
- *	  that inserted it, unless its subtransaction rolled back; a row of
- *	  another transaction is visible once that transaction committed
- *	  before the snapshot was taken.  A crashed transaction never
- *	  committed, so its rows are never visible.
+ *	  the command id within it: the xmin half of heap's rules
+ *	  (heapam_visibility.c).  A row of our own transaction is visible to
+ *	  commands after the one that inserted it, unless its subtransaction
+ *	  rolled back; a row of another transaction is visible once that
+ *	  transaction committed before the snapshot was taken.  A crashed
+ *	  transaction never committed, so its rows are never visible.
+ *
+ *	  The xmax half is a deletion record in segstore.deleted_rows
+ *	  (seg_row_marks.c), a heap row whose own visibility to an MVCC
+ *	  snapshot is exactly whether the snapshot sees the deletion.  A scan
+ *	  loads the deletions its snapshot sees once, sorted, and looks each
+ *	  row up there; dirty and self snapshots (unique checks, constraint
+ *	  checks) ask about the single row.
  *
  *	  The table's relfrozenxid stays at its creation xid (nothing is
  *	  frozen yet), so the commit log these checks need is never truncated
@@ -24,6 +30,7 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "storage/procarray.h"
+#include "storage/segstorage.h"
 #include "tableam/segam.h"
 #include "utils/snapmgr.h"
 
@@ -104,4 +111,95 @@ unsupported:
 					(int) snapshot->snapshot_type),
 			 errdetail("Logical decoding of segstore tables is not supported.")));
 	return false;				/* keep compiler quiet */
+}
+
+void
+SegDeletedSetInit(SegDeletedSet *set, Oid relfilenode, MemoryContext context)
+{
+	memset(set, 0, sizeof(*set));
+	set->relfilenode = relfilenode;
+	set->context = context;
+}
+
+/* Does the MVCC snapshot see a deletion of row_number? */
+static bool
+deleted_in_snapshot(SegDeletedSet *set, uint64 row_number, Snapshot snapshot)
+{
+	int			lo = 0;
+	int			hi;
+
+	if (!set->loaded || set->snapshot != snapshot ||
+		set->curcid != snapshot->curcid || set->xmin != snapshot->xmin ||
+		set->xmax != snapshot->xmax)
+	{
+		MemoryContext old = MemoryContextSwitchTo(set->context);
+
+		if (set->rows != NULL)
+			pfree(set->rows);
+		set->rows = SegRowMarksDeletedRows(set->relfilenode, snapshot, &set->nrows);
+		MemoryContextSwitchTo(old);
+		set->loaded = true;
+		set->snapshot = snapshot;
+		set->curcid = snapshot->curcid;
+		set->xmin = snapshot->xmin;
+		set->xmax = snapshot->xmax;
+	}
+	hi = set->nrows - 1;
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (set->rows[mid] == row_number)
+			return true;
+		if (set->rows[mid] < row_number)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+/*
+ * Is the stored row (row_number, xmin, cmin) visible to "snapshot",
+ * deletions included?  Like heap, a dirty snapshot sees a row whose
+ * deletion is still running and reports the deleter in snapshot->xmax
+ * (and a running inserter in snapshot->xmin).
+ */
+bool
+SegRowSatisfies(uint64 row_number, TransactionId xmin, CommandId cmin,
+				Snapshot snapshot, SegVisibilityCache *cache,
+				SegDeletedSet *deleted)
+{
+	SegRowMarks marks;
+
+	if (snapshot->snapshot_type == SNAPSHOT_DIRTY)
+		snapshot->xmin = snapshot->xmax = InvalidTransactionId;
+	if (!SegRowVisible(xmin, cmin, snapshot, cache))
+		return false;
+	switch (snapshot->snapshot_type)
+	{
+		case SNAPSHOT_MVCC:
+			return !deleted_in_snapshot(deleted, row_number, snapshot);
+		case SNAPSHOT_ANY:
+		case SNAPSHOT_NON_VACUUMABLE:
+			/* deleted rows count as live until VACUUM removes them */
+			return true;
+		case SNAPSHOT_SELF:
+		case SNAPSHOT_DIRTY:
+			SegRowMarksExamine(deleted->relfilenode, row_number, &marks);
+			pfree(marks.lockers);
+			if (!marks.has_deletion)
+				return true;
+			if (marks.deletion.status == SEG_MARK_RUNNING)
+			{
+				if (snapshot->snapshot_type == SNAPSHOT_DIRTY)
+					snapshot->xmax = marks.deletion.xid;
+				return true;
+			}
+			return false;
+		default:
+			/* SegRowVisible refused the other kinds */
+			break;
+	}
+	return false;
 }
