@@ -11,7 +11,9 @@
  *	  which also copies them into pg_class.reloptions for pg_dump.  When
  *	  an ALTER TABLE changes other rel options or the access method, the
  *	  copies are taken out around it, since core would reject them.  It
- *	  also refuses to drop a segstore table's time column.
+ *	  also refuses to drop a segstore table's time column, and refuses any
+ *	  statement after which a publication would include a segstore table
+ *	  (logical replication cannot send rows that are not in WAL).
  *
  *	  Table AMs get no callback when a table is dropped, so the
  *	  object_access_hook watches OAT_DROP of segstore tables and of
@@ -29,6 +31,7 @@
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
+#include "executor/spi.h"
 #include "storage/fd.h"
 #include "miscadmin.h"
 #include "parser/analyze.h"
@@ -305,10 +308,10 @@ run_alter_unmirrored(PlannedStmt *pstmt, Oid relid, List *set_defs, List *reset_
 }
 
 static void
-segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-						bool readOnlyTree, ProcessUtilityContext context,
-						ParamListInfo params, QueryEnvironment *queryEnv,
-						DestReceiver *dest, QueryCompletion *qc)
+process_utility(PlannedStmt *pstmt, const char *queryString,
+				bool readOnlyTree, ProcessUtilityContext context,
+				ParamListInfo params, QueryEnvironment *queryEnv,
+				DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	List	   *defs = NIL;
@@ -493,6 +496,83 @@ segstore_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	}
 	else if (classId == DatabaseRelationId)
 		SegFilesScheduleDelete(objectId, InvalidOid, true);
+}
+
+/*
+ * Refuse a publication that includes a segstore table, however it came to
+ * include it (FOR TABLE, FOR TABLES IN SCHEMA, FOR ALL TABLES, or a table
+ * created in or moved to segstore later): segment data is not in WAL, so
+ * logical replication would silently send nothing.
+ */
+static void
+check_publications(void)
+{
+	Oid			am = SegAccessMethodOid();
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	int			ret;
+
+	if (!OidIsValid(am))
+		return;
+	args[0] = ObjectIdGetDatum(am);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT p.pubname::text, c.oid::regclass::text "
+								"FROM pg_catalog.pg_publication p, "
+								"LATERAL pg_catalog.pg_get_publication_tables(p.pubname::text) t "
+								"JOIN pg_catalog.pg_class c ON c.oid = t.relid "
+								"WHERE c.relam = $1 LIMIT 1",
+								1, argtypes, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not check publications: %s", SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+	{
+		char	   *pubname = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *table = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("segstore table %s cannot be part of publication \"%s\"",
+						table, pubname),
+				 errdetail("Rows of segstore tables are not written to WAL, so logical replication would not send them."),
+				 errhint("Publish the other tables with FOR TABLE, or use physical replication.")));
+	}
+	SPI_finish();
+}
+
+/* Statements after which a segstore table may have joined a publication. */
+static bool
+may_publish_segstore(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_CreatePublicationStmt:
+		case T_AlterPublicationStmt:
+		case T_CreateStmt:
+		case T_CreateTableAsStmt:
+		case T_AlterTableStmt:
+		case T_AlterObjectSchemaStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static void
+segstore_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						bool readOnlyTree, ProcessUtilityContext context,
+						ParamListInfo params, QueryEnvironment *queryEnv,
+						DestReceiver *dest, QueryCompletion *qc)
+{
+	bool		check = may_publish_segstore(pstmt->utilityStmt);
+
+	process_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+	if (check)
+	{
+		CommandCounterIncrement();
+		check_publications();
+	}
 }
 
 void
