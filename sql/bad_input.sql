@@ -29,7 +29,6 @@ END $$;
 -- operations that are not built yet: feature_not_supported
 \set VERBOSITY terse
 SELECT * FROM b TABLESAMPLE SYSTEM (50);
-VACUUM FULL b;
 BEGIN;
 CREATE TABLE p (ts timestamptz) USING segstore;
 PREPARE TRANSACTION 'segstore_p';

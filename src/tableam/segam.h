@@ -167,6 +167,9 @@ extern double SegIndexBuildRangeScan(Relation rel, Relation index,
 extern void SegIndexValidateScan(Relation rel, Relation index,
 								 IndexInfo *info, Snapshot snapshot,
 								 ValidateIndexState *state);
+extern void SegCopyForCluster(Relation old_table, Relation new_table,
+							  Relation old_index, double *num_tuples,
+							  double *tups_vacuumed);
 extern void SegVacuumRelation(Relation rel, struct VacuumParams *params,
 							  BufferAccessStrategy bstrategy);
 
@@ -203,6 +206,8 @@ typedef struct SegScanCounts
 	uint64		blocks_skipped;
 } SegScanCounts;
 
+extern void SegInsertRow(Relation rel, TupleTableSlot *slot, TransactionId xid,
+						 CommandId cid);
 extern void SegScanSetFilter(TableScanDesc scan, const SegScanFilter *filter);
 extern bool SegScanNextStored(TableScanDesc scan, SegStoredRow *row);
 extern void SegScanAddCounts(TableScanDesc scan, SegScanCounts *counts);

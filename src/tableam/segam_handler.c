@@ -652,8 +652,13 @@ fetch_external_values(TupleDesc tupdesc, TupleTableSlot *slot)
 	return values;
 }
 
-static void
-insert_one(Relation rel, TupleTableSlot *slot, TransactionId xid, CommandId cid)
+/*
+ * Append the slot's row as inserted by (xid, cid): the current
+ * transaction, or the original inserter when a rewrite copies a row.
+ * Sets the slot's TID.
+ */
+void
+SegInsertRow(Relation rel, TupleTableSlot *slot, TransactionId xid, CommandId cid)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	const SegTableOptions *opts;
@@ -745,7 +750,7 @@ segam_tuple_insert(Relation relation, TupleTableSlot *slot, CommandId cid,
 				   int options, BulkInsertState bistate)
 {
 	CheckForSerializableConflictIn(relation, NULL, InvalidBlockNumber);
-	insert_one(relation, slot, GetCurrentTransactionId(), cid);
+	SegInsertRow(relation, slot, GetCurrentTransactionId(), cid);
 	flush_for_indexes(relation);
 }
 
@@ -783,7 +788,7 @@ segam_multi_insert(Relation relation, TupleTableSlot **slots, int ntuples,
 
 	CheckForSerializableConflictIn(relation, NULL, InvalidBlockNumber);
 	for (int i = 0; i < ntuples; i++)
-		insert_one(relation, slots[i], xid, cid);
+		SegInsertRow(relation, slots[i], xid, cid);
 	flush_for_indexes(relation);
 }
 
@@ -867,7 +872,7 @@ segam_tuple_update(Relation relation, ItemPointer otid, TupleTableSlot *slot,
 	result = crosscheck_row(relation, otid, crosscheck, tmfd);
 	if (result == TM_Ok)
 	{
-		insert_one(relation, slot, GetCurrentTransactionId(), cid);
+		SegInsertRow(relation, slot, GetCurrentTransactionId(), cid);
 		flush_for_indexes(relation);
 		SegRowMarksAddDeletion(relation->rd_node.relNode, SegTidToRowNumber(otid),
 							   (int64) SegTidToRowNumber(&slot->tts_tid), cid);
@@ -1010,7 +1015,11 @@ segam_relation_copy_for_cluster(Relation OldTable, Relation NewTable,
 								double *tups_vacuumed,
 								double *tups_recently_dead)
 {
-	not_supported("VACUUM FULL and CLUSTER");
+	SegCopyForCluster(OldTable, NewTable, OldIndex, num_tuples, tups_vacuumed);
+	*tups_recently_dead = 0;
+	/* rows keep their inserting xids: nothing was frozen */
+	*xid_cutoff = OldTable->rd_rel->relfrozenxid;
+	*multi_cutoff = OldTable->rd_rel->relminmxid;
 }
 
 static void

@@ -2,7 +2,8 @@
  *
  * segam_index.c
  *	  Building indexes on segstore tables, validating concurrently built
- *	  ones, and VACUUM removing index entries of dead rows.
+ *	  ones, VACUUM removing index entries of dead rows, and VACUUM FULL /
+ *	  CLUSTER copying the live rows.
  *
  * NOTES
  *	  A build reads rows in TID (row number) order: BRIN summarizes block
@@ -23,6 +24,13 @@
  *	  - CREATE INDEX CONCURRENTLY: the rows its snapshot sees, and later
  *	    validate adds those the snapshot missed.
  *
+ *	  VACUUM FULL and CLUSTER copy the rows that are live for everyone,
+ *	  keeping their inserting xid and command id (CLUSTER in index order).
+ *	  Rows deleted by a committed transaction are not copied even when an
+ *	  older snapshot could still see them: a deletion record cannot be
+ *	  carried to the new files with its original xid.  Like TRUNCATE, this
+ *	  is not MVCC-safe for such snapshots.
+ *
  *	  VACUUM finds dead rows (aborted inserts, deletions behind the
  *	  horizon) and bulk-deletes their index entries.  Segment files are
  *	  immutable, so the rows themselves stay until their segment is
@@ -33,6 +41,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heaptoast.h"
+#include "access/htup_details.h"
 #include "access/multixact.h"
 #include "access/tableam.h"
 #include "access/transam.h"
@@ -458,6 +468,126 @@ SegIndexValidateScan(Relation rel, Relation index, IndexInfo *info,
 	FreeExecutorState(estate);
 	info->ii_ExpressionsState = NIL;
 	info->ii_PredicateState = NULL;
+}
+
+/* ---- VACUUM FULL and CLUSTER ---- */
+
+/* The inserting transaction and command of one copied row. */
+typedef struct RowInserter
+{
+	uint64		row_number;
+	TransactionId xmin;
+	CommandId	cmin;
+} RowInserter;
+
+static int
+compare_inserters(const void *a, const void *b)
+{
+	uint64		ra = ((const RowInserter *) a)->row_number;
+	uint64		rb = ((const RowInserter *) b)->row_number;
+
+	return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+void
+SegCopyForCluster(Relation old_table, Relation new_table, Relation old_index,
+				  double *num_tuples, double *tups_vacuumed)
+{
+	MemoryContext copy_context = AllocSetContextCreate(CurrentMemoryContext,
+													   "segstore rewrite",
+													   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(copy_context);
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(old_table),
+													&TTSOpsVirtual);
+	TupleTableSlot *new_slot = MakeSingleTupleTableSlot(RelationGetDescr(new_table),
+														&TTSOpsVirtual);
+	Tuplesortstate *sort = NULL;
+	SegRowStorer *storer = palloc(sizeof(SegRowStorer));
+	TransactionId oldest_xmin = GetOldestNonRemovableTransactionId(old_table);
+	SegRowDeletion *dels;
+	int			ndels;
+	OrderedRows ordered;
+	SegStoredRow row;
+	RowInserter *inserters = NULL;	/* CLUSTER: who inserted each row */
+	int64		ninserters = 0;
+	int64		inserters_cap = 0;
+
+	*num_tuples = 0;
+	*tups_vacuumed = 0;
+	SegRowStorerInit(storer, copy_context);
+	dels = SegRowMarksAllDeletions(old_table->rd_node.relNode, &ndels);
+	if (old_index != NULL)
+		sort = tuplesort_begin_cluster(RelationGetDescr(old_table), old_index,
+									   maintenance_work_mem, NULL, TUPLESORT_NONE);
+
+	ordered_begin(&ordered, old_table, NULL, 0, PG_UINT64_MAX);
+	while (ordered_next(&ordered, &row))
+	{
+		if (row_state(old_table, &row, dels, ndels, oldest_xmin, true) != ROW_LIVE)
+		{
+			*tups_vacuumed += 1;
+			continue;
+		}
+		SegRowStorerStore(storer, old_table, &row, NULL, 0, slot);
+		*num_tuples += 1;
+		if (sort != NULL)
+		{
+			HeapTuple	tuple = ExecCopySlotHeapTuple(slot);
+
+			/* rows come in row-number order: "inserters" stays sorted */
+			if (ninserters == inserters_cap)
+			{
+				inserters_cap = Max(1024, inserters_cap * 2);
+				inserters = inserters ?
+					repalloc_huge(inserters, sizeof(RowInserter) * inserters_cap) :
+					palloc(sizeof(RowInserter) * inserters_cap);
+			}
+			inserters[ninserters].row_number = row.row_number;
+			inserters[ninserters].xmin = row.xmin;
+			inserters[ninserters].cmin = row.cmin;
+			ninserters++;
+			/* the sort keeps t_self: it names the row again afterwards */
+			SegRowNumberToTid(row.row_number, &tuple->t_self);
+			tuplesort_putheaptuple(sort, tuple);
+			heap_freetuple(tuple);
+			continue;
+		}
+		ExecClearTuple(new_slot);
+		memcpy(new_slot->tts_values, slot->tts_values,
+			   sizeof(Datum) * slot->tts_tupleDescriptor->natts);
+		memcpy(new_slot->tts_isnull, slot->tts_isnull,
+			   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+		ExecStoreVirtualTuple(new_slot);
+		SegInsertRow(new_table, new_slot, row.xmin, row.cmin);
+	}
+	ordered_end(&ordered);
+
+	if (sort != NULL)
+	{
+		HeapTuple	tuple;
+
+		tuplesort_performsort(sort);
+		while ((tuple = tuplesort_getheaptuple(sort, true)) != NULL)
+		{
+			RowInserter key;
+			RowInserter *inserter;
+
+			CHECK_FOR_INTERRUPTS();
+			key.row_number = SegTidToRowNumber(&tuple->t_self);
+			inserter = bsearch(&key, inserters, ninserters, sizeof(RowInserter),
+							   compare_inserters);
+			if (inserter == NULL)
+				elog(ERROR, "row " UINT64_FORMAT " was lost while sorting", key.row_number);
+			ExecForceStoreHeapTuple(tuple, new_slot, false);
+			slot_getallattrs(new_slot);
+			SegInsertRow(new_table, new_slot, inserter->xmin, inserter->cmin);
+		}
+		tuplesort_end(sort);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	ExecDropSingleTupleTableSlot(new_slot);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(copy_context);
 }
 
 /* ---- VACUUM ---- */
