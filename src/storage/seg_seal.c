@@ -198,8 +198,15 @@ SegSealScanList(Relation rel, Snapshot snapshot, int *n)
 	int			count = 0;
 	Snapshot	manifest_snapshot = snapshot;
 
+	/*
+	 * Other snapshots read the newest manifest.  Parallel workers cannot
+	 * take a new snapshot, so in parallel mode every participant uses the
+	 * transaction snapshot: they must all list the same segments (a
+	 * parallel index build holds a lock that keeps seals and evictions out).
+	 */
 	if (snapshot == NULL || snapshot->snapshot_type != SNAPSHOT_MVCC)
-		manifest_snapshot = GetLatestSnapshot();
+		manifest_snapshot = IsInParallelMode() ? GetTransactionSnapshot() :
+			GetLatestSnapshot();
 
 	sealed = SegManifestList(relfilenode, manifest_snapshot, &nsealed);
 	files = SegFilesListSegments(MyDatabaseId, relfilenode, &nfiles);
