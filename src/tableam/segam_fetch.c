@@ -102,9 +102,13 @@ free_decoder_zone(void *arg)
 void
 SegRowStorerInit(SegRowStorer *storer, MemoryContext context)
 {
+	MemoryContext old;
+
 	memset(storer, 0, sizeof(*storer));
 	storer->context = context;
+	old = MemoryContextSwitchTo(context);
 	SegRowDecoderInit(&storer->decoder);
+	MemoryContextSwitchTo(old);
 	/* the decoder's zone is malloc'd: free it with the context, errors included */
 	storer->decoder_callback.func = free_decoder_zone;
 	storer->decoder_callback.arg = &storer->decoder;

@@ -173,7 +173,10 @@ SegRowSatisfies(uint64 row_number, TransactionId xmin, CommandId cmin,
 	SegRowMarks marks;
 
 	if (snapshot->snapshot_type == SNAPSHOT_DIRTY)
+	{
 		snapshot->xmin = snapshot->xmax = InvalidTransactionId;
+		snapshot->speculativeToken = 0;
+	}
 	if (!SegRowVisible(xmin, cmin, snapshot, cache))
 		return false;
 	switch (snapshot->snapshot_type)
