@@ -43,7 +43,7 @@ REGRESS = load options mvcc types seal retention bad_input scan_node pruning \
 	publication modify indexes
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
 ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows \
-	modify_rc modify_rr row_locks
+	modify_rc modify_rr row_locks unique_conflict
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/segstore.conf \
 	--inputdir=$(srcdir)/test/isolation --outputdir=tmp_check_iso_out
 TAP_TESTS = 1
