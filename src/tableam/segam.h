@@ -143,6 +143,8 @@ extern SegFetcher *SegFetcherCreate(Relation rel);
 extern void SegFetcherEnd(SegFetcher *fetcher);
 extern bool SegFetcherFind(SegFetcher *fetcher, uint64 row_number,
 						   Snapshot snapshot, SegStoredRow *row);
+extern bool SegFetcherVisible(SegFetcher *fetcher, ItemPointer tid,
+							  Snapshot snapshot);
 extern bool SegFetcherFetch(SegFetcher *fetcher, ItemPointer tid,
 							Snapshot snapshot, TupleTableSlot *slot);
 extern SegFetcher *SegFetcherForRelation(Relation rel);

@@ -555,6 +555,37 @@ SegFetcherFind(SegFetcher *f, uint64 row_number, Snapshot snapshot,
 }
 
 /*
+ * Find the row at "tid" if "snapshot" sees it (deletions included); the
+ * deletions the snapshot sees are loaded once per snapshot.
+ */
+static bool
+find_visible(SegFetcher *f, ItemPointer tid, Snapshot snapshot,
+			 SegStoredRow *row)
+{
+	if (!ItemPointerIsValid(tid) ||
+		ItemPointerGetOffsetNumberNoCheck(tid) > MaxHeapTuplesPerPage)
+		return false;
+	if (!SegFetcherFind(f, SegTidToRowNumber(tid), snapshot, row))
+		return false;
+	if (f->visibility_snapshot != snapshot)
+	{
+		f->visibility.xid = InvalidTransactionId;
+		f->visibility_snapshot = snapshot;
+	}
+	return SegRowSatisfies(row->row_number, row->xmin, row->cmin, snapshot,
+						   &f->visibility, &f->deleted);
+}
+
+/* Does "snapshot" see the row at "tid" (deletions included)? */
+bool
+SegFetcherVisible(SegFetcher *f, ItemPointer tid, Snapshot snapshot)
+{
+	SegStoredRow row;
+
+	return find_visible(f, tid, snapshot, &row);
+}
+
+/*
  * Fetch the row at "tid" into the slot if "snapshot" sees it (deletions
  * included).  False, with the slot cleared, if not.
  */
@@ -565,18 +596,7 @@ SegFetcherFetch(SegFetcher *f, ItemPointer tid, Snapshot snapshot,
 	SegStoredRow row;
 
 	ExecClearTuple(slot);
-	if (!ItemPointerIsValid(tid) ||
-		ItemPointerGetOffsetNumberNoCheck(tid) > MaxHeapTuplesPerPage)
-		return false;
-	if (!SegFetcherFind(f, SegTidToRowNumber(tid), snapshot, &row))
-		return false;
-	if (f->visibility_snapshot != snapshot)
-	{
-		f->visibility.xid = InvalidTransactionId;
-		f->visibility_snapshot = snapshot;
-	}
-	if (!SegRowSatisfies(row.row_number, row.xmin, row.cmin, snapshot,
-						 &f->visibility, &f->deleted))
+	if (!find_visible(f, tid, snapshot, &row))
 		return false;
 	SegRowStorerStore(&f->storer, f->rel, &row, NULL, 0, slot);
 	return true;

@@ -588,20 +588,8 @@ static bool
 segam_tuple_satisfies_snapshot(Relation rel, TupleTableSlot *slot,
 							   Snapshot snapshot)
 {
-	SegFetcher *fetcher = SegFetcherForRelation(rel);
-	SegStoredRow row;
-	SegVisibilityCache cache = {InvalidTransactionId, false};
-	SegDeletedSet deleted;
-	bool		result;
-
-	if (!SegFetcherFind(fetcher, SegTidToRowNumber(&slot->tts_tid), snapshot, &row))
-		return false;
-	SegDeletedSetInit(&deleted, rel->rd_node.relNode, CurrentMemoryContext);
-	result = SegRowSatisfies(row.row_number, row.xmin, row.cmin, snapshot,
-							 &cache, &deleted);
-	if (deleted.rows != NULL)
-		pfree(deleted.rows);
-	return result;
+	return SegFetcherVisible(SegFetcherForRelation(rel), &slot->tts_tid,
+							 snapshot);
 }
 
 /*
@@ -800,18 +788,8 @@ static TM_Result
 crosscheck_row(Relation relation, ItemPointer tid, Snapshot crosscheck,
 			   TM_FailureData *tmfd)
 {
-	SegStoredRow row;
-	SegDeletedSet deleted;
-	bool		visible;
-
-	if (crosscheck == InvalidSnapshot)
-		return TM_Ok;
-	SegDeletedSetInit(&deleted, relation->rd_node.relNode, CurrentMemoryContext);
-	visible = SegFetcherFind(SegFetcherForRelation(relation),
-							 SegTidToRowNumber(tid), crosscheck, &row) &&
-		SegRowSatisfies(row.row_number, row.xmin, row.cmin, crosscheck,
-						NULL, &deleted);
-	if (visible)
+	if (crosscheck == InvalidSnapshot ||
+		SegFetcherVisible(SegFetcherForRelation(relation), tid, crosscheck))
 		return TM_Ok;
 	tmfd->ctid = *tid;
 	tmfd->xmax = InvalidTransactionId;
