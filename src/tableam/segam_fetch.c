@@ -327,6 +327,7 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	int			lo;
 	int			hi;
 	int			block = -1;
+	int64		position;
 
 	if (fs->sealed_reader == NULL)
 	{
@@ -363,30 +364,18 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 		SegSealedReaderLoadBlock(fs->sealed_reader, (uint32) block);
 		blk = SegSealedReaderBlock(fs->sealed_reader, &current);
 	}
-	lo = 0;
-	hi = (int) blk->nrows - 1;
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (blk->rows[mid] == row_number)
-		{
-			row->row_number = row_number;
-			row->xmin = (TransactionId) blk->xmins[mid];
-			row->cmin = (CommandId) blk->cmins[mid];
-			row->payload = NULL;
-			row->payload_len = 0;
-			row->block = blk;
-			row->index = (uint32) mid;
-			row->path = fs->path;
-			return true;
-		}
-		if (blk->rows[mid] < row_number)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
+	position = SegRowNumberSearch(blk->rows, blk->nrows, row_number);
+	if (position < 0)
+		return false;
+	row->row_number = row_number;
+	row->xmin = (TransactionId) blk->xmins[position];
+	row->cmin = (CommandId) blk->cmins[position];
+	row->payload = NULL;
+	row->payload_len = 0;
+	row->block = blk;
+	row->index = (uint32) position;
+	row->path = fs->path;
+	return true;
 }
 
 /* Index the records appended to an active file since we last looked. */

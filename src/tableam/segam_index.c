@@ -602,22 +602,8 @@ static bool
 row_is_dead(ItemPointer tid, void *arg)
 {
 	DeadRows   *dead = (DeadRows *) arg;
-	uint64		row = SegTidToRowNumber(tid);
-	int64		lo = 0;
-	int64		hi = dead->n - 1;
 
-	while (lo <= hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (dead->rows[mid] == row)
-			return true;
-		if (dead->rows[mid] < row)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
+	return SegRowNumberSearch(dead->rows, dead->n, SegTidToRowNumber(tid)) >= 0;
 }
 
 /*

@@ -125,9 +125,6 @@ SegDeletedSetInit(SegDeletedSet *set, Oid relfilenode, MemoryContext context)
 static bool
 deleted_in_snapshot(SegDeletedSet *set, uint64 row_number, Snapshot snapshot)
 {
-	int			lo = 0;
-	int			hi;
-
 	if (!set->loaded || set->snapshot != snapshot ||
 		set->curcid != snapshot->curcid || set->xmin != snapshot->xmin ||
 		set->xmax != snapshot->xmax)
@@ -144,19 +141,7 @@ deleted_in_snapshot(SegDeletedSet *set, uint64 row_number, Snapshot snapshot)
 		set->xmin = snapshot->xmin;
 		set->xmax = snapshot->xmax;
 	}
-	hi = set->nrows - 1;
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (set->rows[mid] == row_number)
-			return true;
-		if (set->rows[mid] < row_number)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
+	return SegRowNumberSearch(set->rows, set->nrows, row_number) >= 0;
 }
 
 /*
