@@ -17,6 +17,7 @@
 #include "format/segformat.h"
 #include "nodes/parsenodes.h"
 #include "storage/itemptr.h"
+#include "storage/segstorage.h"
 #include "utils/rel.h"
 #include "utils/snapshot.h"
 #include "utils/timestamp.h"
@@ -163,6 +164,8 @@ extern void SegRowStorerInit(SegRowStorer *storer, MemoryContext context);
 extern void SegRowStorerStore(SegRowStorer *storer, Relation rel,
 							  const SegStoredRow *row, const int *attrs,
 							  int nattrs, TupleTableSlot *slot);
+extern bool SegReadNextStored(SegActiveReader *active, SegSealedReader *sealed,
+							  const char *path, SegStoredRow *row);
 extern SegFetcher *SegFetcherCreate(Relation rel);
 extern void SegFetcherEnd(SegFetcher *fetcher);
 extern bool SegFetcherFind(SegFetcher *fetcher, uint64 row_number,

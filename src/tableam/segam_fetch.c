@@ -174,6 +174,57 @@ SegRowStorerStore(SegRowStorer *storer, Relation rel, const SegStoredRow *row,
 	ExecStoreVirtualTuple(slot);
 }
 
+/* ---- reading stored rows ---- */
+
+static void
+row_from_record(const SegRecordHeader *hdr, const char *payload,
+				const char *path, SegStoredRow *row)
+{
+	row->row_number = hdr->row_number;
+	row->xmin = hdr->xmin;
+	row->cmin = hdr->cmin;
+	row->payload = payload;
+	row->payload_len = hdr->payload_len;
+	row->block = NULL;
+	row->index = 0;
+	row->path = path;
+}
+
+/*
+ * The next row of a segment's reader, active or sealed (the other one is
+ * NULL), visible or not; false at the segment's end.
+ */
+bool
+SegReadNextStored(SegActiveReader *active, SegSealedReader *sealed,
+				  const char *path, SegStoredRow *row)
+{
+	if (active != NULL)
+	{
+		SegRecordHeader hdr;
+		const char *payload;
+
+		if (!SegActiveReaderNext(active, &hdr, &payload))
+			return false;
+		row_from_record(&hdr, payload, path, row);
+	}
+	else
+	{
+		SegSealedRow srow;
+
+		if (!SegSealedReaderNext(sealed, &srow))
+			return false;
+		row->row_number = srow.row_number;
+		row->xmin = srow.xmin;
+		row->cmin = srow.cmin;
+		row->payload = NULL;
+		row->payload_len = 0;
+		row->block = srow.block;
+		row->index = srow.index;
+		row->path = path;
+	}
+	return true;
+}
+
 /* ---- the fetcher ---- */
 
 /* A fetcher for rel, in a memory context of its own under the current one. */
@@ -469,14 +520,7 @@ find_in_active(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 			continue;
 		if (hdr.row_number > row_number)
 			break;
-		row->row_number = row_number;
-		row->xmin = hdr.xmin;
-		row->cmin = hdr.cmin;
-		row->payload = payload;
-		row->payload_len = hdr.payload_len;
-		row->block = NULL;
-		row->index = 0;
-		row->path = fs->path;
+		row_from_record(&hdr, payload, fs->path, row);
 		return true;
 	}
 	return false;

@@ -389,43 +389,19 @@ next_record(SegScanDesc scan, SegStoredRow *row)
 		if (scan->reader == NULL && scan->sealed_reader == NULL &&
 			!open_next_segment(scan))
 			return false;
+		if (SegReadNextStored(scan->reader, scan->sealed_reader,
+							  scan->segments[scan->current_segment].path, row))
+		{
+			CHECK_FOR_INTERRUPTS();
+			return true;
+		}
 		if (scan->reader != NULL)
 		{
-			SegRecordHeader hdr;
-
-			if (SegActiveReaderNext(scan->reader, &hdr, &row->payload))
-			{
-				row->row_number = hdr.row_number;
-				row->xmin = hdr.xmin;
-				row->cmin = hdr.cmin;
-				row->payload_len = hdr.payload_len;
-				row->block = NULL;
-				row->path = scan->segments[scan->current_segment].path;
-				CHECK_FOR_INTERRUPTS();
-				return true;
-			}
 			SegActiveReaderClose(scan->reader);
 			scan->reader = NULL;
 		}
 		else
-		{
-			SegSealedRow srow;
-
-			if (SegSealedReaderNext(scan->sealed_reader, &srow))
-			{
-				row->row_number = srow.row_number;
-				row->xmin = srow.xmin;
-				row->cmin = srow.cmin;
-				row->payload = NULL;
-				row->payload_len = 0;
-				row->block = srow.block;
-				row->index = srow.index;
-				row->path = scan->segments[scan->current_segment].path;
-				CHECK_FOR_INTERRUPTS();
-				return true;
-			}
 			close_sealed_reader(scan);
-		}
 	}
 }
 

@@ -143,34 +143,7 @@ ordered_advance(OrderedSegment *s)
 		else
 			s->active = SegActiveReaderOpen(s->segment->path);
 	}
-	s->next.path = s->segment->path;
-	if (s->active != NULL)
-	{
-		SegRecordHeader hdr;
-
-		if (!SegActiveReaderNext(s->active, &hdr, &s->next.payload))
-			return false;
-		s->next.row_number = hdr.row_number;
-		s->next.xmin = hdr.xmin;
-		s->next.cmin = hdr.cmin;
-		s->next.payload_len = hdr.payload_len;
-		s->next.block = NULL;
-	}
-	else
-	{
-		SegSealedRow srow;
-
-		if (!SegSealedReaderNext(s->sealed, &srow))
-			return false;
-		s->next.row_number = srow.row_number;
-		s->next.xmin = srow.xmin;
-		s->next.cmin = srow.cmin;
-		s->next.payload = NULL;
-		s->next.payload_len = 0;
-		s->next.block = srow.block;
-		s->next.index = srow.index;
-	}
-	return true;
+	return SegReadNextStored(s->active, s->sealed, s->segment->path, &s->next);
 }
 
 /*
