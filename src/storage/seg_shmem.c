@@ -144,6 +144,15 @@ evict_one_table(void)
 	return false;
 }
 
+static void
+chunk_log_path(Oid dbid, Oid relfilenode, char *path)
+{
+	char		dir[MAXPGPATH];
+
+	SegFilesTableDir(dbid, relfilenode, dir);
+	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+}
+
 /*
  * Read the chunk log: the next chunk is past every entry ever written,
  * and *max_segment_id gets the highest segment id any chunk went to.
@@ -151,49 +160,16 @@ evict_one_table(void)
 static uint64
 load_chunk_log(Oid dbid, Oid relfilenode, uint32 *max_segment_id)
 {
-	char		dir[MAXPGPATH];
-	char		path[MAXPGPATH];
-	struct stat st;
-	int			fd;
-	char		entry[CHUNK_ENTRY_SIZE];
-	uint64		nentries;
+	uint64		nread;
+	uint32	   *segments = SegShmemReadChunkLog(dbid, relfilenode, &nread);
 
 	*max_segment_id = 0;
-	SegFilesTableDir(dbid, relfilenode, dir);
-	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
-	if (stat(path, &st) < 0)
-	{
-		if (errno == ENOENT)
-			return 0;
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not stat file \"%s\": %m", path)));
-	}
+	for (uint64 i = 0; i < nread; i++)
+		*max_segment_id = Max(*max_segment_id, segments[i]);
+	if (segments != NULL)
+		pfree(segments);
 	/* a torn last entry still counts: its chunk may be in use */
-	nentries = (st.st_size + CHUNK_ENTRY_SIZE - 1) / CHUNK_ENTRY_SIZE;
-
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
-	if (fd < 0)
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\": %m", path)));
-	for (uint64 i = 0; i < nentries; i++)
-	{
-		pg_crc32c	crc;
-		uint32		segment_id;
-
-		if (pg_pread(fd, entry, CHUNK_ENTRY_SIZE, i * CHUNK_ENTRY_SIZE) != CHUNK_ENTRY_SIZE)
-			break;
-		INIT_CRC32C(crc);
-		COMP_CRC32C(crc, entry, 12);
-		FIN_CRC32C(crc);
-		if (memcmp(&crc, entry + 12, 4) != 0)
-			continue;
-		memcpy(&segment_id, entry + 8, 4);
-		*max_segment_id = Max(*max_segment_id, segment_id);
-	}
-	CloseTransientFile(fd);
-	return nentries;
+	return SegShmemChunkCount(dbid, relfilenode);
 }
 
 /*
@@ -373,7 +349,7 @@ SegShmemNewChunk(SegTableState *state, uint32 segment_id)
 	memcpy(entry + 12, &crc, 4);
 
 	SegFilesTableDir(state->dbid, state->relfilenode, dir);
-	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	chunk_log_path(state->dbid, state->relfilenode, path);
 	fd = OpenTransientFile(path, O_WRONLY | O_CREAT | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
@@ -410,7 +386,6 @@ SegShmemNewChunk(SegTableState *state, uint32 segment_id)
 uint32 *
 SegShmemReadChunkLog(Oid dbid, Oid relfilenode, uint64 *nchunks)
 {
-	char		dir[MAXPGPATH];
 	char		path[MAXPGPATH];
 	struct stat st;
 	int			fd;
@@ -419,8 +394,7 @@ SegShmemReadChunkLog(Oid dbid, Oid relfilenode, uint64 *nchunks)
 	uint64		n;
 
 	*nchunks = 0;
-	SegFilesTableDir(dbid, relfilenode, dir);
-	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	chunk_log_path(dbid, relfilenode, path);
 	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
 	if (fd < 0)
 	{
@@ -469,12 +443,10 @@ SegShmemReadChunkLog(Oid dbid, Oid relfilenode, uint64 *nchunks)
 uint64
 SegShmemChunkCount(Oid dbid, Oid relfilenode)
 {
-	char		dir[MAXPGPATH];
 	char		path[MAXPGPATH];
 	struct stat st;
 
-	SegFilesTableDir(dbid, relfilenode, dir);
-	snprintf(path, MAXPGPATH, "%s/%s", dir, CHUNK_LOG_NAME);
+	chunk_log_path(dbid, relfilenode, path);
 	if (stat(path, &st) < 0)
 	{
 		if (errno == ENOENT)
