@@ -13,7 +13,7 @@ OBJS = \
 	src/storage/seg_active.o \
 	src/storage/seg_cleanup.o \
 	src/storage/seg_evict.o \
-	src/storage/seg_files.o \
+	src/storage/seg_files.o src/storage/seg_freeze.o \
 	src/storage/seg_manifest.o \
 	src/storage/seg_row_marks.o \
 	src/storage/seg_seal.o \
@@ -25,7 +25,7 @@ OBJS = \
 	src/tableam/segam_index.o \
 	src/tableam/segam_modify.o \
 	src/tableam/segam_options.o \
-	src/tableam/segam_sql.o \
+	src/tableam/segam_slot.o src/tableam/segam_sql.o \
 	src/tableam/segam_visibility.o
 
 EXTENSION = segstore

@@ -40,6 +40,16 @@ CREATE TABLE segstore.manifest (
     raw_bytes bigint NOT NULL,
     bytes bigint NOT NULL,
     quarantined bool NOT NULL DEFAULT false,
+    -- sealed: the transactions of the rows kept, as 64-bit xids (NULL: no
+    -- rows), and whether some were still running when the seal ran
+    min_xid bigint,
+    max_xid bigint,
+    pending_rows bool NOT NULL DEFAULT false,
+    -- set by VACUUM once every row's transaction is older than the freeze
+    -- cutoff: the rows' stored xids are no longer looked at, and
+    -- aborted_rows lists the rows whose transaction rolled back
+    frozen bool NOT NULL DEFAULT false,
+    aborted_rows bigint[],
     PRIMARY KEY (relfilenode, segment_id)
 ) USING heap;
 

@@ -39,8 +39,10 @@ PREPARE TRANSACTION 'segstore_ok';
 SELECT count(*) FROM b;
 COMMIT PREPARED 'segstore_ok';
 SELECT count(*) FROM b;
--- system columns other than ctid and tableoid are not stored
-SELECT xmin FROM b;
+-- xmin and cmin are the stored row's; xmax and cmax are not kept with it
+SELECT id, xmin = (SELECT xmin FROM b WHERE id = 1) AS same_xmin, cmin FROM b ORDER BY id;
+SELECT xmax FROM b;
+SELECT cmax FROM b;
 SELECT tableoid::regclass, ctid, id FROM b ORDER BY id;
 
 -- the segments function only takes segstore tables

@@ -382,6 +382,27 @@ ROLLBACK;
 VACUUM s;
 SELECT bt_tids('s_id') - (SELECT count(*) FROM s) AS extra_entries;
 SELECT * FROM cmp;
+-- rows that are gone from the files: rolled back before a seal (which
+-- drops them), and evicted with their segment
+CREATE TABLE gone (ts timestamptz NOT NULL, k int) USING segstore;
+CREATE INDEX gone_k ON gone (k);
+INSERT INTO gone SELECT '2024-01-01'::timestamptz + i * interval '1 minute', i FROM generate_series(1, 300) i;
+BEGIN;
+INSERT INTO gone SELECT '2024-01-01'::timestamptz + i * interval '1 minute', 1000 + i FROM generate_series(1, 200) i;
+ROLLBACK;
+INSERT INTO gone SELECT '2024-01-03'::timestamptz + i * interval '1 minute', 2000 + i FROM generate_series(1, 100) i;
+SELECT count(*) AS sealed FROM segstore.seal('gone');
+SELECT bt_tids('gone_k') AS entries, (SELECT count(*) FROM gone) AS live_rows;
+VACUUM gone;
+SELECT bt_tids('gone_k') AS entries, (SELECT count(*) FROM gone) AS live_rows;
+SELECT count(*) AS evicted FROM segstore.evict_before('gone', '2024-01-02');
+SELECT bt_tids('gone_k') AS entries, (SELECT count(*) FROM gone) AS live_rows;
+VACUUM gone;
+SELECT bt_tids('gone_k') AS entries, (SELECT count(*) FROM gone) AS live_rows;
+SELECT bt_index_parent_check('gone_k', true);
+SELECT ix_check('SELECT k FROM @T WHERE k > 0', 'gone_k', '{index,bitmap}', 'gone', 'gone') AS gone_scan;
+SELECT count(*), min(k), max(k), sum(k) FROM gone;
+DROP TABLE gone;
 
 --
 -- 7. PRIMARY KEY and UNIQUE
@@ -620,6 +641,21 @@ INSERT INTO oc_h VALUES ('2024-03-12', 99999, 42, 'orig') ON CONFLICT (v) WHERE 
 -- a conflict on another unique index than the arbiter is an error
 INSERT INTO oc VALUES ('2024-03-12', 99998, 43, 'orig') ON CONFLICT (k) DO NOTHING;
 INSERT INTO oc_h VALUES ('2024-03-12', 99998, 43, 'orig') ON CONFLICT (k) DO NOTHING;
+-- one key twice in one command: DO UPDATE cannot affect a row a second
+-- time (the row this command inserted is invisible to it), DO NOTHING
+-- keeps the first
+INSERT INTO oc VALUES ('2024-03-13', 200001, 1, 'twice'), ('2024-03-13', 200001, 2, 'twice')
+  ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+INSERT INTO oc_h VALUES ('2024-03-13', 200001, 1, 'twice'), ('2024-03-13', 200001, 2, 'twice')
+  ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+INSERT INTO oc VALUES ('2024-03-13', 40, 1, 'twice'), ('2024-03-13', 40, 2, 'twice')
+  ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+INSERT INTO oc_h VALUES ('2024-03-13', 40, 1, 'twice'), ('2024-03-13', 40, 2, 'twice')
+  ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+INSERT INTO oc VALUES ('2024-03-13', 200002, 1, 'twice'), ('2024-03-13', 200002, 2, 'twice')
+  ON CONFLICT (k) DO NOTHING RETURNING k, v;
+INSERT INTO oc_h VALUES ('2024-03-13', 200002, 1, 'twice'), ('2024-03-13', 200002, 2, 'twice')
+  ON CONFLICT (k) DO NOTHING RETURNING k, v;
 SELECT * FROM oc_cmp;
 SELECT ix_check('SELECT k, v, note FROM @T WHERE k BETWEEN 1 AND 100', 'oc_pkey', '{index,bitmap}', 'oc', 'oc_h') AS oc_scan;
 
@@ -638,6 +674,17 @@ SELECT count(*), count(DISTINCT dev) FROM reading;
 SELECT count(*) >= 0 FROM segstore.seal('reading');
 DELETE FROM dev_h WHERE dev = 5;
 SELECT count(*), count(DISTINCT dev) FROM reading;
+-- referencing rows can be updated (the check reads the old row's xmin):
+-- other columns, the key, and rows this transaction inserted
+UPDATE reading SET v = v + 1 WHERE dev = 6;
+UPDATE reading SET dev = 7 WHERE dev = 6 AND v < 100;
+UPDATE reading SET dev = 99 WHERE dev = 7;
+BEGIN;
+INSERT INTO reading VALUES ('2024-01-02', 8, -1);
+UPDATE reading SET v = -2 WHERE v = -1;
+UPDATE reading SET dev = 98 WHERE v = -2;
+ROLLBACK;
+SELECT dev, count(*), sum(v) FROM reading WHERE dev IN (6, 7, 8) GROUP BY dev ORDER BY dev;
 -- heap referencing segstore
 CREATE TABLE sensor (ts timestamptz NOT NULL, id int PRIMARY KEY, name text)
   USING segstore WITH (segstore.segment_interval = '1 day', segstore.max_segment_size = '16kB');
@@ -700,6 +747,13 @@ DELETE FROM event WHERE sensor_id = 92;
 ALTER TABLE event ADD CONSTRAINT event_sensor_id_fkey FOREIGN KEY (sensor_id) REFERENCES sensor;
 DELETE FROM sensor WHERE id = 91;
 SELECT count(*), count(DISTINCT sensor_id) FROM event;
+-- ON UPDATE CASCADE into a segstore table
+CREATE TABLE event_u (ts timestamptz NOT NULL, sensor_id int REFERENCES sensor ON UPDATE CASCADE, v int)
+  USING segstore;
+INSERT INTO event_u SELECT '2024-01-01'::timestamptz + i * interval '1 hour', 200 + i % 5, i FROM generate_series(1, 50) i;
+SELECT count(*) >= 0 FROM segstore.seal('event_u');
+UPDATE sensor SET id = id + 5000 WHERE id BETWEEN 200 AND 202;
+SELECT sensor_id, count(*), sum(v) FROM event_u GROUP BY sensor_id ORDER BY sensor_id;
 
 --
 -- 10. CREATE INDEX CONCURRENTLY, REINDEX
@@ -764,7 +818,7 @@ SELECT ix_check('SELECT id, v FROM @T WHERE note = ''upd'' AND id > 0', 's_parti
 SELECT * FROM cmp;
 
 DROP VIEW cmp, pk_cmp, oc_cmp;
-DROP TABLE event, sensor_ref, sensor_cfg, sensor, reading, dev_h, oc, oc_h, du, du_h, nd, nd_h, u, pk, pk_h, s, h;
+DROP TABLE event, event_u, sensor_ref, sensor_cfg, sensor, reading, dev_h, oc, oc_h, du, du_h, nd, nd_h, u, pk, pk_h, s, h;
 DROP FUNCTION ix_all(), ix_check(text, text, text[], text, text), ix_mode(text), ix_plan(text),
   ix_rows(text), bt_tids(regclass), rows_of(int, int), heap_blocks(text);
 DROP EXTENSION amcheck, pgstattuple, pageinspect;

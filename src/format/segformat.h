@@ -212,4 +212,28 @@ extern bool SegSealedDecodeBlock(const SegSealedFile *f, uint32 block,
 								 int nwanted, const char **problem,
 								 pg_crc32c *actual_crc);
 
+/*
+ * Position of row_number in an ascending array of row numbers, or -1:
+ * deleted-row sets, VACUUM's dead rows, a sealed block's rows.
+ */
+static inline int64
+SegRowNumberSearch(const uint64 *rows, int64 n, uint64 row_number)
+{
+	int64		lo = 0;
+	int64		hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (rows[mid] == row_number)
+			return mid;
+		if (rows[mid] < row_number)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
 #endif							/* SEGFORMAT_H */

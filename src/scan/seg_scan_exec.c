@@ -122,6 +122,17 @@ segscan_begin(CustomScanState *node, EState *estate, int eflags)
 	const SegTableOptions *opts = SegOptionsGet(rel);
 	ListCell   *lc;
 
+	/*
+	 * PostgreSQL 15 gives a custom scan a virtual scan slot; use the
+	 * table's own kind, which also knows each row's xmin and cmin
+	 * (segam_slot.c).  Its values are laid out as a virtual slot's, so the
+	 * projection and quals built for a virtual slot read them unchanged.
+	 */
+	node->ss.ss_ScanTupleSlot =
+		ExecInitExtraTupleSlot(estate, node->ss.ss_ScanTupleSlot->tts_tupleDescriptor,
+							   table_slot_callbacks(rel));
+	node->ss.ps.scanops = node->ss.ss_ScanTupleSlot->tts_ops;
+
 	/* a plan made for another time column prunes nothing */
 	if (cscan->custom_exprs != NIL && opts->time_attnum == time_attnum)
 		state->pruner = SegPrunerCreate(cscan->custom_exprs, cscan->scan.scanrelid,

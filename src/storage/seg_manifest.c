@@ -48,6 +48,8 @@
 #include "segstore.h"
 #include "storage/procarray.h"
 #include "storage/segstorage.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -69,7 +71,12 @@ enum
 	Anum_raw_bytes,
 	Anum_bytes,
 	Anum_quarantined,
-	Natts_manifest = Anum_quarantined
+	Anum_min_xid,
+	Anum_max_xid,
+	Anum_pending_rows,
+	Anum_frozen,
+	Anum_aborted_rows,
+	Natts_manifest = Anum_aborted_rows
 };
 
 /*
@@ -114,6 +121,12 @@ SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 	values[Anum_raw_bytes - 1] = Int64GetDatum(e->raw_bytes);
 	values[Anum_bytes - 1] = Int64GetDatum(e->bytes);
 	values[Anum_quarantined - 1] = BoolGetDatum(false);
+	values[Anum_min_xid - 1] = Int64GetDatum((int64) e->min_xid);
+	values[Anum_max_xid - 1] = Int64GetDatum((int64) e->max_xid);
+	nulls[Anum_min_xid - 1] = nulls[Anum_max_xid - 1] = e->row_count <= 0;
+	values[Anum_pending_rows - 1] = BoolGetDatum(e->pending_rows);
+	values[Anum_frozen - 1] = BoolGetDatum(false);
+	nulls[Anum_aborted_rows - 1] = true;
 
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	CatalogTupleInsert(rel, tuple);
@@ -122,6 +135,22 @@ SegManifestInsert(Oid relfilenode, const SegManifestEntry *e)
 
 	/* later steps of this transaction (cleanup, scans) must see the row */
 	CommandCounterIncrement();
+}
+
+/* Fill e->aborted_rows from a bigint[] (sorted when it was written). */
+static void
+read_row_numbers(Datum array, SegManifestEntry *e)
+{
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			n;
+
+	deconstruct_array(DatumGetArrayTypeP(array), INT8OID, sizeof(int64),
+					  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &elem_nulls, &n);
+	e->aborted_rows = palloc(sizeof(uint64) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		e->aborted_rows[i] = (uint64) DatumGetInt64(elems[i]);
+	e->naborted = n;
 }
 
 /*
@@ -173,6 +202,14 @@ SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
 		e->raw_bytes = DatumGetInt64(values[Anum_raw_bytes - 1]);
 		e->bytes = DatumGetInt64(values[Anum_bytes - 1]);
 		e->quarantined = DatumGetBool(values[Anum_quarantined - 1]);
+		e->min_xid = nulls[Anum_min_xid - 1] ? 0 : (uint64) DatumGetInt64(values[Anum_min_xid - 1]);
+		e->max_xid = nulls[Anum_max_xid - 1] ? 0 : (uint64) DatumGetInt64(values[Anum_max_xid - 1]);
+		e->pending_rows = DatumGetBool(values[Anum_pending_rows - 1]);
+		e->frozen = DatumGetBool(values[Anum_frozen - 1]);
+		e->aborted_rows = NULL;
+		e->naborted = 0;
+		if (!nulls[Anum_aborted_rows - 1])
+			read_row_numbers(values[Anum_aborted_rows - 1], e);
 		e->xmin = HeapTupleHeaderGetXmin(tuple->t_data);
 	}
 	systable_endscan(scan);
@@ -236,6 +273,77 @@ SegManifestMarkEvicted(Oid relfilenode, uint32 segment_id)
 	table_close(rel, RowExclusiveLock);
 	CommandCounterIncrement();
 	return found;
+}
+
+/*
+ * Mark a sealed segment frozen (in the current transaction): its rows'
+ * stored xids are no longer looked at; the "naborted" rows of "aborted"
+ * (ascending) are those whose transaction rolled back, every other row
+ * counts as committed long ago.  Caller holds ShareUpdateExclusiveLock on
+ * the table and has made sure every row's transaction precedes the freeze
+ * cutoff.
+ */
+void
+SegManifestMarkFrozen(Oid relfilenode, uint32 segment_id,
+					  const uint64 *aborted, int naborted)
+{
+	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
+	SysScanDesc scan = begin_segment_scan(rel, relfilenode, segment_id);
+	HeapTuple	tuple;
+
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		Datum		values[Natts_manifest];
+		bool		nulls[Natts_manifest];
+		bool		replace[Natts_manifest] = {0};
+		HeapTuple	newtuple;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[Anum_frozen - 1] = BoolGetDatum(true);
+		replace[Anum_frozen - 1] = true;
+		replace[Anum_aborted_rows - 1] = true;
+		if (naborted > 0)
+		{
+			Datum	   *elems = palloc(sizeof(Datum) * naborted);
+
+			for (int i = 0; i < naborted; i++)
+				elems[i] = Int64GetDatum((int64) aborted[i]);
+			values[Anum_aborted_rows - 1] =
+				PointerGetDatum(construct_array(elems, naborted, INT8OID, sizeof(int64),
+												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		}
+		else
+			nulls[Anum_aborted_rows - 1] = true;
+		newtuple = heap_modify_tuple(tuple, RelationGetDescr(rel), values, nulls, replace);
+		CatalogTupleUpdate(rel, &tuple->t_self, newtuple);
+		heap_freetuple(newtuple);
+	}
+	systable_endscan(scan);
+	table_close(rel, RowExclusiveLock);
+	CommandCounterIncrement();
+}
+
+/*
+ * The xmin and cmin a reader uses for row "row_number" of sealed segment
+ * "e", stored with (*xmin, *cmin).  Once the segment is frozen the stored
+ * xid may have wrapped around and its commit log entry may be gone: the
+ * row counts as inserted by FrozenTransactionId (visible to everybody),
+ * or by InvalidTransactionId (visible to nobody) if its transaction
+ * aborted.
+ */
+void
+SegManifestRowVersion(const SegManifestEntry *e, uint64 row_number,
+					  TransactionId *xmin, CommandId *cmin)
+{
+	if (e == NULL || !e->frozen)
+		return;
+	*cmin = FirstCommandId;
+	if (e->naborted > 0 &&
+		SegRowNumberSearch(e->aborted_rows, e->naborted, row_number) >= 0)
+		*xmin = InvalidTransactionId;
+	else
+		*xmin = FrozenTransactionId;
 }
 
 /* Delete the manifest row of one segment whose files are gone. */

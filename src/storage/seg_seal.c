@@ -63,20 +63,33 @@ file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static bool
+static SegSealKeep
 keep_unless_aborted(const SegRecordHeader *hdr)
 {
-	if (TransactionIdIsCurrentTransactionId(hdr->xmin))
-		return true;
-	if (TransactionIdIsInProgress(hdr->xmin))
-		return true;
-	return TransactionIdDidCommit(hdr->xmin);
+	if (TransactionIdIsCurrentTransactionId(hdr->xmin) ||
+		TransactionIdIsInProgress(hdr->xmin))
+		return SEG_SEAL_KEEP_PENDING;
+	return TransactionIdDidCommit(hdr->xmin) ? SEG_SEAL_KEEP_COMMITTED : SEG_SEAL_DROP;
+}
+
+/* Were all rows of an active file inserted by transactions before xid? */
+static bool
+rows_precede(SegActiveReader *reader, TransactionId xid)
+{
+	SegRecordHeader hdr;
+	const char *payload;
+
+	while (SegActiveReaderNext(reader, &hdr, &payload))
+		if (!TransactionIdPrecedes(hdr.xmin, xid))
+			return false;
+	return true;
 }
 
 /*
  * Seal the active segments of rel that are due: those whose bucket ended
- * at or before "bucket_end_before" and those that reached
- * params->max_segment_size.  Returns a list of SegSealOutcome (palloc'd).
+ * at or before "bucket_end_before", those that reached
+ * params->max_segment_size, and those whose rows' transactions all
+ * precede params->cold_before (if valid).  Returns a list of SegSealOutcome (palloc'd).
  * Caller holds at least ShareUpdateExclusiveLock on rel.
  */
 List *
@@ -114,7 +127,9 @@ SegSealSegments(Relation rel, const SegSealParams *params)
 
 		reader = SegActiveReaderOpen(f->path);
 		due = SegActiveReaderHeader(reader)->bucket_end <= params->bucket_end_before ||
-			SegActiveReaderFileSize(reader) >= params->max_segment_size;
+			SegActiveReaderFileSize(reader) >= params->max_segment_size ||
+			(TransactionIdIsValid(params->cold_before) &&
+			 rows_precede(reader, params->cold_before));
 		if (!due || SegActiveReaderFileSize(reader) == 0 ||
 			!SegActiveClaimForSeal(relfilenode, f->segment_id, f->bucket,
 								   SegActiveReaderHeader(reader)->bucket_end))

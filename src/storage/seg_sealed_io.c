@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access/transam.h"
 #include "pgstat.h"
 #include "segstore.h"
 #include "storage/fd.h"
@@ -87,9 +88,12 @@ void
 SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 			   const SegSealedHeader *header_template,
 			   const uint32 *att_types, const int16 *att_lens,
-			   bool (*keep_row) (const SegRecordHeader *hdr),
+			   SegSealKeep (*keep_row) (const SegRecordHeader *hdr),
 			   SegManifestEntry *result)
 {
+	FullTransactionId next_xid = ReadNextFullTransactionId();
+	uint32		oldest_age = 0;
+	uint32		newest_age = PG_UINT32_MAX;
 	char		tmp_path[MAXPGPATH];
 	char		dir[MAXPGPATH];
 	SealedWriteTarget target;
@@ -118,9 +122,19 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 	SegPausePoint("partial");
 	while (SegActiveReaderNext(reader, &rec, &payload))
 	{
+		SegSealKeep keep;
+		uint32		age;
+
 		CHECK_FOR_INTERRUPTS();
-		if (!keep_row(&rec))
+		keep = keep_row(&rec);
+		if (keep == SEG_SEAL_DROP)
 			continue;
+		if (keep == SEG_SEAL_KEEP_PENDING)
+			result->pending_rows = true;
+		/* xids before next_xid, by how far: no wraparound in between */
+		age = XidFromFullTransactionId(next_xid) - rec.xmin;
+		oldest_age = Max(oldest_age, age);
+		newest_age = Min(newest_age, age);
 		if (result->row_count == 0 || rec.time_value < result->min_time)
 			result->min_time = rec.time_value;
 		if (result->row_count == 0 || rec.time_value > result->max_time)
@@ -158,6 +172,11 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 
 	result->raw_bytes = raw_bytes;
 	result->bytes = file_size;
+	if (result->row_count > 0)
+	{
+		result->min_xid = U64FromFullTransactionId(next_xid) - oldest_age;
+		result->max_xid = U64FromFullTransactionId(next_xid) - newest_age;
+	}
 }
 
 /* ---- reading ---- */

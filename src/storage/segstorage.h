@@ -163,6 +163,12 @@ typedef struct SegManifestEntry
 	int64		raw_bytes;
 	int64		bytes;
 	bool		quarantined;
+	uint64		min_xid;		/* full xids of the rows' transactions */
+	uint64		max_xid;
+	bool		pending_rows;	/* some were running when sealed */
+	bool		frozen;			/* see SegManifestRowVersion */
+	uint64	   *aborted_rows;	/* frozen: rows whose transaction aborted */
+	int			naborted;
 	TransactionId xmin;			/* the sealing or evicting transaction */
 } SegManifestEntry;
 
@@ -172,6 +178,10 @@ extern SegManifestEntry *SegManifestList(Oid relfilenode, Snapshot snapshot,
 extern const SegManifestEntry *SegManifestFind(const SegManifestEntry *entries,
 											  int n, uint32 segment_id);
 extern bool SegManifestMarkEvicted(Oid relfilenode, uint32 segment_id);
+extern void SegManifestMarkFrozen(Oid relfilenode, uint32 segment_id,
+								  const uint64 *aborted, int naborted);
+extern void SegManifestRowVersion(const SegManifestEntry *e, uint64 row_number,
+								  TransactionId *xmin, CommandId *cmin);
 extern void SegManifestDelete(Oid relfilenode, uint32 segment_id);
 extern Oid	SegCatalogRelid(const char *name, bool missing_ok);
 extern TransactionId SegManifestRemovalHorizon(void);
@@ -247,10 +257,18 @@ typedef struct SegSealedRow
 	uint32		index;			/* block->columns[c][index] */
 } SegSealedRow;
 
+/* Whether a seal keeps a row, and whether its transaction has committed. */
+typedef enum SegSealKeep
+{
+	SEG_SEAL_DROP,				/* aborted */
+	SEG_SEAL_KEEP_COMMITTED,
+	SEG_SEAL_KEEP_PENDING		/* still running (or prepared) */
+} SegSealKeep;
+
 extern void SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 						   const SegSealedHeader *header_template,
 						   const uint32 *att_types, const int16 *att_lens,
-						   bool (*keep_row) (const SegRecordHeader *hdr),
+						   SegSealKeep (*keep_row) (const SegRecordHeader *hdr),
 						   SegManifestEntry *result);
 extern SegSealedReader *SegSealedReaderOpen(const char *path);
 extern const SegSealedFile *SegSealedReaderFile(SegSealedReader *r);
@@ -273,6 +291,7 @@ typedef struct SegSealParams
 {
 	int64		bucket_end_before;	/* seal buckets ending at or before this */
 	uint64		max_segment_size;	/* and segments at least this big */
+	TransactionId cold_before;	/* and those with older rows only */
 	Oid			time_type;
 	int16		time_attnum;
 	int			natts;
@@ -306,6 +325,11 @@ extern void SegSealedPath(Oid dbid, Oid relfilenode, uint32 segment_id,
 						  int64 bucket, char *path);
 extern List *SegSealSegments(Relation rel, const SegSealParams *params);
 extern SegScanSegment *SegSealScanList(Relation rel, Snapshot snapshot, int *n);
+
+/* ---- seg_freeze.c: freezing sealed segments (VACUUM) ---- */
+
+extern TransactionId SegFreezeSegments(Relation rel, TransactionId oldest_xmin,
+									   TransactionId freeze_limit, int *nfrozen);
 
 /* ---- seg_evict.c: removing whole segments from a table ---- */
 

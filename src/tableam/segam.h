@@ -38,30 +38,6 @@ SegRowNumberToTid(uint64 row_number, ItemPointer tid)
 				   (OffsetNumber) (row_number % MaxHeapTuplesPerPage + 1));
 }
 
-/*
- * Position of row_number in an ascending array of row numbers, or -1:
- * deleted-row sets, VACUUM's dead rows, a sealed block's rows.
- */
-static inline int64
-SegRowNumberSearch(const uint64 *rows, int64 n, uint64 row_number)
-{
-	int64		lo = 0;
-	int64		hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int64		mid = lo + (hi - lo) / 2;
-
-		if (rows[mid] == row_number)
-			return mid;
-		if (rows[mid] < row_number)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
 /* ---- segam_options.c ---- */
 
 /* Effective options of a segstore table, cached in rd_amcache. */
@@ -165,6 +141,7 @@ extern void SegRowStorerStore(SegRowStorer *storer, Relation rel,
 							  const SegStoredRow *row, const int *attrs,
 							  int nattrs, TupleTableSlot *slot);
 extern bool SegReadNextStored(SegActiveReader *active, SegSealedReader *sealed,
+							  const SegManifestEntry *manifest,
 							  const char *path, SegStoredRow *row);
 extern SegFetcher *SegFetcherCreate(Relation rel);
 extern void SegFetcherEnd(SegFetcher *fetcher);
@@ -183,6 +160,14 @@ SegTidToRowNumber(ItemPointer tid)
 	return (uint64) ItemPointerGetBlockNumberNoCheck(tid) * MaxHeapTuplesPerPage +
 		ItemPointerGetOffsetNumberNoCheck(tid) - 1;
 }
+
+/* ---- segam_slot.c ---- */
+
+extern const TupleTableSlotOps *SegSlotOps(void);
+extern void SegSlotSetVersion(TupleTableSlot *slot, TransactionId xmin,
+							  CommandId cmin);
+extern bool SegSlotGetVersion(TupleTableSlot *slot, TransactionId *xmin,
+							  CommandId *cmin);
 
 /* ---- segam_index.c ---- */
 
@@ -246,6 +231,7 @@ extern bool SegIsSegstoreRelid(Oid relid);
 /* ---- segam_sql.c ---- */
 
 extern List *SegSealTable(Relation rel, int64 bucket_end_before);
+extern List *SegSealColdSegments(Relation rel, TransactionId cold_before);
 
 /* ---- segam_ddl.c ---- */
 

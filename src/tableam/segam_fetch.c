@@ -62,6 +62,7 @@ typedef struct FetchSegment
 	uint32		segment_id;
 	bool		sealed;
 	bool		quarantined;
+	const SegManifestEntry *manifest;	/* sealed: its manifest row */
 	char		path[MAXPGPATH];
 	SegSealedReader *sealed_reader; /* open readers, or NULL */
 	SegActiveReader *active_reader;
@@ -172,6 +173,7 @@ SegRowStorerStore(SegRowStorer *storer, Relation rel, const SegStoredRow *row,
 	SegRowNumberToTid(row->row_number, &slot->tts_tid);
 	slot->tts_tableOid = RelationGetRelid(rel);
 	ExecStoreVirtualTuple(slot);
+	SegSlotSetVersion(slot, row->xmin, row->cmin);
 }
 
 /* ---- reading stored rows ---- */
@@ -192,11 +194,13 @@ row_from_record(const SegRecordHeader *hdr, const char *payload,
 
 /*
  * The next row of a segment's reader, active or sealed (the other one is
- * NULL), visible or not; false at the segment's end.
+ * NULL; "manifest" is the sealed segment's manifest entry), visible or
+ * not; false at the segment's end.
  */
 bool
 SegReadNextStored(SegActiveReader *active, SegSealedReader *sealed,
-				  const char *path, SegStoredRow *row)
+				  const SegManifestEntry *manifest, const char *path,
+				  SegStoredRow *row)
 {
 	if (active != NULL)
 	{
@@ -216,6 +220,7 @@ SegReadNextStored(SegActiveReader *active, SegSealedReader *sealed,
 		row->row_number = srow.row_number;
 		row->xmin = srow.xmin;
 		row->cmin = srow.cmin;
+		SegManifestRowVersion(manifest, row->row_number, &row->xmin, &row->cmin);
 		row->payload = NULL;
 		row->payload_len = 0;
 		row->block = srow.block;
@@ -313,6 +318,7 @@ load_segments(SegFetcher *f, Snapshot snapshot)
 		fs->segment_id = list[i].segment_id;
 		fs->sealed = list[i].sealed;
 		fs->quarantined = list[i].quarantined;
+		fs->manifest = list[i].manifest;
 		strlcpy(fs->path, list[i].path, MAXPGPATH);
 	}
 	while (j < f->nsegments)
@@ -421,6 +427,7 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	row->row_number = row_number;
 	row->xmin = (TransactionId) blk->xmins[position];
 	row->cmin = (CommandId) blk->cmins[position];
+	SegManifestRowVersion(fs->manifest, row_number, &row->xmin, &row->cmin);
 	row->payload = NULL;
 	row->payload_len = 0;
 	row->block = blk;

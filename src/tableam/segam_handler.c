@@ -136,7 +136,7 @@ SegIsSegstoreRelid(Oid relid)
 static const TupleTableSlotOps *
 segam_slot_callbacks(Relation relation)
 {
-	return &TTSOpsVirtual;
+	return SegSlotOps();
 }
 
 /* ------------------------------------------------------------------------
@@ -386,11 +386,14 @@ next_record(SegScanDesc scan, SegStoredRow *row)
 {
 	for (;;)
 	{
+		const SegScanSegment *seg;
+
 		if (scan->reader == NULL && scan->sealed_reader == NULL &&
 			!open_next_segment(scan))
 			return false;
-		if (SegReadNextStored(scan->reader, scan->sealed_reader,
-							  scan->segments[scan->current_segment].path, row))
+		seg = &scan->segments[scan->current_segment];
+		if (SegReadNextStored(scan->reader, scan->sealed_reader, seg->manifest,
+							  seg->path, row))
 		{
 			CHECK_FOR_INTERRUPTS();
 			return true;
@@ -695,6 +698,7 @@ SegInsertRow(Relation rel, TupleTableSlot *slot, TransactionId xid, CommandId ci
 
 	SegRowNumberToTid(row_number, &slot->tts_tid);
 	slot->tts_tableOid = RelationGetRelid(rel);
+	SegSlotSetVersion(slot, xid, cid);
 }
 
 /*
@@ -848,8 +852,24 @@ segam_tuple_lock(Relation relation, ItemPointer tid, Snapshot snapshot,
 				 LockWaitPolicy wait_policy, uint8 flags,
 				 TM_FailureData *tmfd)
 {
+	SegFetcher *fetcher = SegFetcherForRelation(relation);
 	TM_Result	result;
 	bool		holds_lock;
+	TransactionId xmin;
+	CommandId	cmin;
+
+	/*
+	 * Like heap, a row this transaction inserted in this command or a later
+	 * one is invisible to the lock: the executor then finds its xmin in
+	 * the slot (INSERT ... ON CONFLICT DO UPDATE affecting a row twice).
+	 */
+	if (SegFetcherFetch(fetcher, tid, SnapshotAny, slot) &&
+		SegSlotGetVersion(slot, &xmin, &cmin) &&
+		TransactionIdIsCurrentTransactionId(xmin) && cmin >= cid)
+	{
+		tmfd->traversed = false;
+		return TM_Invisible;
+	}
 
 	tmfd->traversed = false;
 	for (;;)
@@ -869,7 +889,9 @@ segam_tuple_lock(Relation relation, ItemPointer tid, Snapshot snapshot,
 						   mode, cid);
 	SegModifyReleaseRow(relation, tid, mode);
 
-	if (!SegFetcherFetch(SegFetcherForRelation(relation), tid, SnapshotAny, slot))
+	/* the slot holds the row unless we followed its updates */
+	if ((tmfd->traversed || TTS_EMPTY(slot)) &&
+		!SegFetcherFetch(fetcher, tid, SnapshotAny, slot))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("could not find row (%u,%u) of relation \"%s\" that was just locked",

@@ -143,7 +143,8 @@ ordered_advance(OrderedSegment *s)
 		else
 			s->active = SegActiveReaderOpen(s->segment->path);
 	}
-	return SegReadNextStored(s->active, s->sealed, s->segment->path, &s->next);
+	return SegReadNextStored(s->active, s->sealed, s->segment->manifest,
+							 s->segment->path, &s->next);
 }
 
 /*
@@ -565,60 +566,166 @@ SegCopyForCluster(Relation old_table, Relation new_table, Relation old_index,
 
 /* ---- VACUUM ---- */
 
-typedef struct DeadRows
+/*
+ * What VACUUM knows about the rows, to tell an index which of its TIDs
+ * point to dead rows: rows it found dead, and the row numbers present in
+ * the files (as ranges), so that a row missing from a sealed segment (a
+ * rolled-back row the seal dropped) or from an evicted segment counts as
+ * dead too.  A row missing from an active segment may still be on its way
+ * into the file, so only what was found dead counts there.
+ */
+typedef struct VacuumRows
 {
-	uint64	   *rows;			/* ascending */
-	int64		n;
-} DeadRows;
+	uint64	   *dead;			/* ascending */
+	int64		ndead;
+	int64		dead_cap;
+	uint64	   *present_start;	/* ascending, disjoint ranges */
+	uint64	   *present_end;	/* inclusive */
+	int64		npresent;
+	int64		present_cap;
+	OrderedRows *ordered;		/* its chunk log and segment list */
+} VacuumRows;
 
+static void
+add_dead(VacuumRows *v, uint64 row_number)
+{
+	if (v->ndead == v->dead_cap)
+	{
+		v->dead_cap = Max(1024, v->dead_cap * 2);
+		v->dead = v->dead ? repalloc_huge(v->dead, sizeof(uint64) * v->dead_cap) :
+			palloc(sizeof(uint64) * v->dead_cap);
+	}
+	v->dead[v->ndead++] = row_number;
+}
+
+/* Rows come in row-number order: extend the last range or start one. */
+static void
+add_present(VacuumRows *v, uint64 row_number)
+{
+	if (v->npresent > 0 && v->present_end[v->npresent - 1] + 1 == row_number)
+	{
+		v->present_end[v->npresent - 1] = row_number;
+		return;
+	}
+	if (v->npresent == v->present_cap)
+	{
+		v->present_cap = Max(256, v->present_cap * 2);
+		v->present_start = v->present_start ?
+			repalloc_huge(v->present_start, sizeof(uint64) * v->present_cap) :
+			palloc(sizeof(uint64) * v->present_cap);
+		v->present_end = v->present_end ?
+			repalloc_huge(v->present_end, sizeof(uint64) * v->present_cap) :
+			palloc(sizeof(uint64) * v->present_cap);
+	}
+	v->present_start[v->npresent] = row_number;
+	v->present_end[v->npresent] = row_number;
+	v->npresent++;
+}
+
+static bool
+is_present(const VacuumRows *v, uint64 row_number)
+{
+	int64		lo = 0;
+	int64		hi = v->npresent - 1;
+
+	while (lo <= hi)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+
+		if (row_number < v->present_start[mid])
+			hi = mid - 1;
+		else if (row_number > v->present_end[mid])
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* IndexBulkDeleteCallback: does the TID point to a dead row? */
 static bool
 row_is_dead(ItemPointer tid, void *arg)
 {
-	DeadRows   *dead = (DeadRows *) arg;
+	VacuumRows *v = (VacuumRows *) arg;
+	uint64		row_number = SegTidToRowNumber(tid);
+	uint64		chunk = row_number / SEG_CHUNK_ROWS;
+	OrderedSegment *s;
 
-	return SegRowNumberSearch(dead->rows, dead->n, SegTidToRowNumber(tid)) >= 0;
+	if (SegRowNumberSearch(v->dead, v->ndead, row_number) >= 0)
+		return true;
+	/* a chunk handed out after VACUUM read the chunk log: a new row */
+	if (chunk >= v->ordered->nchunks || v->ordered->chunk_segments[chunk] == 0)
+		return false;
+
+	/*
+	 * The chunk's segment existed before the segment list was read (its
+	 * file is made before it takes chunks), and VACUUM's lock keeps seals,
+	 * evictions and cleanup out: a segment missing from the list is
+	 * evicted.
+	 */
+	s = ordered_find(v->ordered, v->ordered->chunk_segments[chunk]);
+	if (s == NULL)
+		return true;
+	if (!s->segment->sealed || s->segment->quarantined)
+		return false;
+	return !is_present(v, row_number);
 }
 
 /*
- * VACUUM: find the rows no snapshot can see any more and remove their
- * index entries; forget lock records of finished transactions; update
- * the table's statistics (reltuples, relpages).
+ * VACUUM: remove the files no snapshot needs; seal the active segments
+ * whose rows are all older than the freeze cutoff and freeze the sealed
+ * ones (seg_freeze.c); remove the index entries of rows no snapshot can
+ * see any more and of rows that are gone (see VacuumRows); forget lock
+ * records of finished transactions; update the table's statistics
+ * (reltuples, relpages) and relfrozenxid.
  */
 void
 SegVacuumRelation(Relation rel, VacuumParams *params,
 				  BufferAccessStrategy bstrategy)
 {
-	TransactionId oldest_xmin = GetOldestNonRemovableTransactionId(rel);
+	TransactionId oldest_xmin;
+	TransactionId freeze_limit;
+	TransactionId new_frozen_xid;
+	MultiXactId oldest_mxact;
+	MultiXactId multixact_cutoff;
+	SegCleanupResult cleanup;
+	int			nfrozen;
 	SegRowDeletion *dels;
 	int			ndels;
 	OrderedRows ordered;
 	SegStoredRow row;
-	DeadRows	dead = {NULL, 0};
-	int64		cap = 0;
+	VacuumRows	rows;
 	double		live = 0;
 	Relation   *indexes;
 	int			nindexes;
 	BlockNumber pages;
 
+	(void) vacuum_set_xid_limits(rel, params->freeze_min_age,
+								 params->freeze_table_age,
+								 params->multixact_freeze_min_age,
+								 params->multixact_freeze_table_age,
+								 &oldest_xmin, &oldest_mxact,
+								 &freeze_limit, &multixact_cutoff);
+
+	/* files no snapshot needs, then freezing (see seg_freeze.c) */
+	SegCleanupTable(rel, &cleanup);
+	(void) SegSealColdSegments(rel, freeze_limit);
+	new_frozen_xid = SegFreezeSegments(rel, oldest_xmin, freeze_limit, &nfrozen);
+
 	SegRowMarksRemoveFinishedLocks(rel->rd_node.relNode);
 	dels = SegRowMarksAllDeletions(rel->rd_node.relNode, &ndels);
 
-	/* rows come in row-number order, so "dead" is sorted */
+	memset(&rows, 0, sizeof(rows));
+	/* rows come in row-number order, so both arrays are sorted */
 	ordered_begin(&ordered, rel, NULL, 0, PG_UINT64_MAX);
+	rows.ordered = &ordered;
 	while (ordered_next(&ordered, &row))
 	{
-		if (row_state(rel, &row, dels, ndels, oldest_xmin, false) != ROW_DEAD)
-		{
+		add_present(&rows, row.row_number);
+		if (row_state(rel, &row, dels, ndels, oldest_xmin, false) == ROW_DEAD)
+			add_dead(&rows, row.row_number);
+		else
 			live += 1;
-			continue;
-		}
-		if (dead.n == cap)
-		{
-			cap = Max(1024, cap * 2);
-			dead.rows = dead.rows ? repalloc_huge(dead.rows, sizeof(uint64) * cap) :
-				palloc(sizeof(uint64) * cap);
-		}
-		dead.rows[dead.n++] = row.row_number;
 	}
 	ordered_end(&ordered);
 
@@ -636,8 +743,7 @@ SegVacuumRelation(Relation rel, VacuumParams *params,
 		ivinfo.message_level = DEBUG2;
 		ivinfo.num_heap_tuples = live;
 		ivinfo.strategy = bstrategy;
-		if (dead.n > 0)
-			stats = index_bulk_delete(&ivinfo, stats, row_is_dead, &dead);
+		stats = index_bulk_delete(&ivinfo, stats, row_is_dead, &rows);
 		stats = index_vacuum_cleanup(&ivinfo, stats);
 		if (stats != NULL && !stats->estimated_count)
 			vac_update_relstats(indexes[i], stats->num_pages, stats->num_index_tuples,
@@ -650,7 +756,7 @@ SegVacuumRelation(Relation rel, VacuumParams *params,
 
 	pages = (BlockNumber) Min((uint64) MaxBlockNumber,
 							  RelationGetNumberOfBlocks(rel));
+	/* rows carry no multixacts: any multixact now running is newer */
 	vac_update_relstats(rel, pages, live, 0, rel->rd_rel->relhasindex,
-						InvalidTransactionId, InvalidMultiXactId,
-						NULL, NULL, false);
+						new_frozen_xid, oldest_mxact, NULL, NULL, false);
 }

@@ -183,13 +183,9 @@ segstore_table_segments(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/*
- * Seal the active segments of rel whose bucket ended at or before
- * bucket_end_before, and the full ones; returns the SegSealOutcome list.
- * Caller holds ShareUpdateExclusiveLock on rel.
- */
-List *
-SegSealTable(Relation rel, int64 bucket_end_before)
+/* SegSealTable, or with a valid cold_before SegSealColdSegments. */
+static List *
+seal_table(Relation rel, int64 bucket_end_before, TransactionId cold_before)
 {
 	const SegTableOptions *opts = SegOptionsGet(rel);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -203,7 +199,9 @@ SegSealTable(Relation rel, int64 bucket_end_before)
 		lens[i] = TupleDescAttr(tupdesc, i)->attlen;
 	}
 	params.bucket_end_before = bucket_end_before;
-	params.max_segment_size = opts->max_segment_size;
+	params.max_segment_size = TransactionIdIsValid(cold_before) ?
+		PG_UINT64_MAX : opts->max_segment_size;
+	params.cold_before = cold_before;
 	params.time_type = opts->time_type;
 	params.time_attnum = opts->time_attnum;
 	params.natts = tupdesc->natts;
@@ -212,6 +210,28 @@ SegSealTable(Relation rel, int64 bucket_end_before)
 	params.compression_level = opts->compression_level;
 	params.block_size = opts->block_size;
 	return SegSealSegments(rel, &params);
+}
+
+/*
+ * Seal the active segments of rel whose bucket ended at or before
+ * bucket_end_before, and the full ones; returns the SegSealOutcome list.
+ * Caller holds ShareUpdateExclusiveLock on rel.
+ */
+List *
+SegSealTable(Relation rel, int64 bucket_end_before)
+{
+	return seal_table(rel, bucket_end_before, InvalidTransactionId);
+}
+
+/*
+ * Seal the active segments of rel whose rows were all inserted by
+ * transactions before cold_before (VACUUM, see seg_freeze.c); returns the
+ * SegSealOutcome list.  Caller holds ShareUpdateExclusiveLock on rel.
+ */
+List *
+SegSealColdSegments(Relation rel, TransactionId cold_before)
+{
+	return seal_table(rel, PG_INT64_MIN, cold_before);
 }
 
 /*

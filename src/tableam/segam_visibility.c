@@ -19,9 +19,10 @@
  *	  row up there; dirty and self snapshots (unique checks, constraint
  *	  checks) ask about the single row.
  *
- *	  The table's relfrozenxid stays at its creation xid (nothing is
- *	  frozen yet), so the commit log these checks need is never truncated
- *	  away under us.
+ *	  Rows of a frozen sealed segment come here with FrozenTransactionId
+ *	  (or InvalidTransactionId if their transaction aborted) in place of
+ *	  their stored xid (seg_freeze.c), which the rules below take as
+ *	  committed for every snapshot (or for none) without the commit log.
  *
  *-------------------------------------------------------------------------
  */
