@@ -40,7 +40,7 @@ SHLIB_LINK = -lmsgpackc -lzstd
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
 REGRESS = load options mvcc types seal retention bad_input scan_node pruning \
-	publication modify indexes
+	publication modify indexes rewrites freeze
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
 ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows \
 	modify_rc modify_rr row_locks unique_conflict

@@ -25,6 +25,10 @@
  *
  *	  Both facts (committed long ago; aborted) hold for every snapshot,
  *	  so a reader may see the frozen mark or not, whatever its snapshot.
+ *	  But a snapshot that does not see the mark looks the stored xids up
+ *	  in the commit log, so a segment holds relfrozenxid back until its
+ *	  frozen manifest row is seen by every snapshot (the VACUUM after the
+ *	  one that froze it, once older snapshots are gone).
  *
  *	  Active files cannot be marked (they grow, and may hold rows of
  *	  aborted transactions), so VACUUM seals the ones whose rows all
@@ -49,12 +53,37 @@
 #include "storage/segstorage.h"
 #include "utils/snapmgr.h"
 
-/* The 64-bit form of xid, which is at most 2^31 transactions old. */
+/*
+ * The 64-bit form of xid, which is at most 2^31 transactions old; 0 for
+ * an xid "before" the first one (a freeze cutoff of a young cluster).
+ */
 static uint64
 full_xid(TransactionId xid, FullTransactionId next)
 {
-	return U64FromFullTransactionId(next) -
-		(uint32) (XidFromFullTransactionId(next) - xid);
+	uint32		age = XidFromFullTransactionId(next) - xid;
+
+	if (age > U64FromFullTransactionId(next))
+		return 0;
+	return U64FromFullTransactionId(next) - age;
+}
+
+/*
+ * Does every snapshot see the manifest row as it is now?  Only then can
+ * its frozen mark stand in for the rows' xids: an older snapshot still
+ * reads the version before the mark and looks the xids up in the commit
+ * log, which must not be truncated under it.
+ */
+static bool
+seen_by_all(const SegManifestEntry *e, TransactionId oldest_xmin)
+{
+	return TransactionIdPrecedes(e->xmin, oldest_xmin) &&
+		TransactionIdDidCommit(e->xmin);
+}
+
+static TransactionId
+xid_of(uint64 full_xid)
+{
+	return XidFromFullTransactionId(FullTransactionIdFromU64(full_xid));
 }
 
 static TransactionId
@@ -130,8 +159,14 @@ SegFreezeSegments(Relation rel, TransactionId oldest_xmin,
 		const SegManifestEntry *e = &entries[i];
 		char		path[MAXPGPATH];
 
-		if (e->frozen || e->row_count <= 0)
+		if (e->row_count <= 0)
 			continue;
+		if (e->frozen)
+		{
+			if (!seen_by_all(e, oldest_xmin))
+				new_frozen_xid = older_xid(new_frozen_xid, xid_of(e->min_xid));
+			continue;
+		}
 		/* an evicted segment's sealed file may still be read: keep its xids */
 		if (!e->evicted && e->max_xid < limit)
 		{
@@ -141,18 +176,14 @@ SegFreezeSegments(Relation rel, TransactionId oldest_xmin,
 			{
 				SegManifestMarkFrozen(relfilenode, e->segment_id, NULL, 0);
 				(*nfrozen)++;
-				continue;
 			}
 			/* a quarantined file cannot be read */
-			if (!e->quarantined &&
-				freeze_pending_segment(relfilenode, e, path))
-			{
+			else if (!e->quarantined &&
+					 freeze_pending_segment(relfilenode, e, path))
 				(*nfrozen)++;
-				continue;
-			}
 		}
-		new_frozen_xid = older_xid(new_frozen_xid,
-								   XidFromFullTransactionId(FullTransactionIdFromU64(e->min_xid)));
+		/* frozen now or not, snapshots before this VACUUM need the xids */
+		new_frozen_xid = older_xid(new_frozen_xid, xid_of(e->min_xid));
 	}
 
 	/* every active file, superseded by a seal or not */

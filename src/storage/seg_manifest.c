@@ -176,6 +176,13 @@ SegManifestList(Oid relfilenode, Snapshot snapshot, int *n)
 		return entries;
 
 	rel = table_open(table_oid, AccessShareLock);
+	if (RelationGetDescr(rel)->natts != Natts_manifest)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("segstore catalog table \"%s.%s\" has %d columns, this segstore library expects %d",
+						SEGSTORE_SCHEMA_NAME, MANIFEST_TABLE,
+						RelationGetDescr(rel)->natts, Natts_manifest),
+				 errhint("The extension's SQL objects are from another build: run ALTER EXTENSION segstore UPDATE, or recreate the extension.")));
 	ScanKeyInit(&key, Anum_relfilenode, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(relfilenode));
 	scan = systable_beginscan(rel, index_oid, true, snapshot, 1, &key);

@@ -236,5 +236,6 @@ extern List *SegSealColdSegments(Relation rel, TransactionId cold_before);
 /* ---- segam_ddl.c ---- */
 
 extern void SegDdlInstallHooks(void);
+extern void SegCheckNoQuarantine(Oid relid, const char *operation);
 
 #endif							/* SEGAM_H */

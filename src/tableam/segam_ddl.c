@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
+
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
@@ -45,6 +47,7 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
@@ -175,8 +178,9 @@ check_type_change(Oid relid, AlterTableCmd *cmd)
 		return;
 	oldtype = get_atttype(relid, attnum);
 	newtype = typenameTypeId(NULL, def->typeName);
+	/* PostgreSQL relabels without a rewrite across unconstrained domains too */
 	if (SegRowKindOfType(oldtype) != SegRowKindOfType(newtype) &&
-		IsBinaryCoercible(oldtype, newtype))
+		IsBinaryCoercible(getBaseType(oldtype), getBaseType(newtype)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot change column \"%s\" of segstore table \"%s\" from %s to %s in place",
@@ -184,6 +188,61 @@ check_type_change(Oid relid, AlterTableCmd *cmd)
 						format_type_be(oldtype), format_type_be(newtype)),
 				 errdetail("PostgreSQL would not rewrite the table, and segstore stores the two types differently."),
 				 errhint("Add a column of the new type, copy the values into it and drop the old column.")));
+}
+
+/*
+ * Refuse "operation" (a table rewrite) while a segment of the segstore
+ * table relid is quarantined: a rewrite copies only the rows it can read,
+ * so the quarantined segment's rows would be lost for good.
+ */
+void
+SegCheckNoQuarantine(Oid relid, const char *operation)
+{
+	Relation	rel;
+	int			n;
+	SegManifestEntry *entries;
+
+	/* a parallel build's leader checked; its workers cannot take snapshots */
+	if (IsParallelWorker())
+		return;
+	rel = table_open(relid, AccessShareLock);
+	entries = SegManifestList(rel->rd_node.relNode,
+							  IsInParallelMode() ? GetTransactionSnapshot() :
+							  GetLatestSnapshot(), &n);
+
+	for (int i = 0; i < n; i++)
+		if (entries[i].quarantined && !entries[i].evicted)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot %s segstore table \"%s\" while its segment %u is quarantined",
+							operation, RelationGetRelationName(rel),
+							entries[i].segment_id),
+					 errdetail("A rewrite copies only the rows it can read; the quarantined segment's rows would be lost."),
+					 errhint("Evict the segment, or lift the quarantine with segstore.quarantine(table, segment, false), first.")));
+	pfree(entries);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * May adding this column rewrite the table?  A volatile default or a
+ * stored generated column does; tell them apart from constant defaults
+ * only after parse analysis, so any default counts.
+ */
+static bool
+column_may_rewrite(ColumnDef *def)
+{
+	ListCell   *lc;
+
+	if (def->raw_default != NULL || def->cooked_default != NULL)
+		return true;
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if (con->contype == CONSTR_DEFAULT || con->contype == CONSTR_GENERATED)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -218,7 +277,17 @@ preprocess_alter_table(AlterTableStmt *stmt, Oid relid,
 		}
 		else if (cmd->subtype == AT_AlterColumnType && OidIsValid(relid) &&
 				 cmd->name != NULL && SegIsSegstoreRelid(relid))
+		{
 			check_type_change(relid, cmd);
+			SegCheckNoQuarantine(relid, "change a column type of");
+		}
+		else if (cmd->subtype == AT_SetAccessMethod && OidIsValid(relid) &&
+				 SegIsSegstoreRelid(relid))
+			SegCheckNoQuarantine(relid, "change the access method of");
+		else if (cmd->subtype == AT_AddColumn && OidIsValid(relid) &&
+				 column_may_rewrite((ColumnDef *) cmd->def) &&
+				 SegIsSegstoreRelid(relid))
+			SegCheckNoQuarantine(relid, "add a column with a default to");
 		if (cmd->subtype != AT_SetRelOptions && cmd->subtype != AT_ResetRelOptions &&
 			time_column != NULL && cmd->name != NULL &&
 			strcmp(cmd->name, time_column) == 0)

@@ -73,7 +73,8 @@ typedef struct SegScanDescData
 	int			current_segment;	/* index of the segment being read */
 	SegActiveReader *reader;	/* that segment's reader if active */
 	SegSealedReader *sealed_reader; /* that segment's reader if sealed */
-	bool		analyze_started;	/* ANALYZE reads everything at its first block */
+	uint64		analyze_next_row;	/* ANALYZE: the sampled block's rows */
+	uint64		analyze_end_row;
 	SegRowStorer storer;
 	SegVisibilityCache visibility;
 	SegDeletedSet deleted;
@@ -81,7 +82,7 @@ typedef struct SegScanDescData
 	int		   *needed_attrs;	/* filter.needed_columns as 0-based list */
 	int			nneeded_attrs;
 	SegScanCounts counts;		/* segments and blocks read and skipped */
-	SegFetcher *fetcher;		/* bitmap scans: rows by TID */
+	SegFetcher *fetcher;		/* bitmap scans, ANALYZE: rows by TID */
 	TBMIterateResult *bitmap_page;	/* bitmap scans: the current page */
 	SegRowDeletion *analyze_deletions;	/* ANALYZE: every deletion */
 	int			analyze_ndeletions;
@@ -182,7 +183,7 @@ segam_scan_begin(Relation relation, Snapshot snapshot, int nkeys,
 	scan->segments = SegSealScanList(relation, snapshot, &scan->nsegments);
 	SegRowStorerInit(&scan->storer, scan_context);
 	SegDeletedSetInit(&scan->deleted, relation->rd_node.relNode, scan_context);
-	if (flags & SO_TYPE_BITMAPSCAN)
+	if (flags & (SO_TYPE_BITMAPSCAN | SO_TYPE_ANALYZE))
 		scan->fetcher = SegFetcherCreate(relation);
 
 	MemoryContextSwitchTo(oldcxt);
@@ -1006,11 +1007,12 @@ segam_relation_vacuum(Relation rel, VacuumParams *params,
 }
 
 /*
- * ANALYZE: rows are not laid out in pages, so the first sampled "block"
- * streams every row and ANALYZE's reservoir sampling picks from all of
- * them.  Its row count estimate is exact while the table's segments are
- * smaller than the number of pages ANALYZE samples (30000 pages, 234MB,
- * at the default statistics target) and grows with the size beyond that.
+ * ANALYZE samples blocks of the TID space (see segam_relation_size): a
+ * block is the 291 row numbers that map to it, fetched by number (one
+ * block decode per sealed block touched; rows that do not exist, such as
+ * the unused end of a segment's chunk, cost a binary search).  ANALYZE
+ * then extrapolates the live rows per sampled block to the whole TID
+ * space, an unbiased estimate however unevenly rows fill it.
  */
 static bool
 segam_scan_analyze_next_block(TableScanDesc sscan, BlockNumber blockno,
@@ -1018,9 +1020,8 @@ segam_scan_analyze_next_block(TableScanDesc sscan, BlockNumber blockno,
 {
 	SegScanDesc scan = (SegScanDesc) sscan;
 
-	if (scan->analyze_started)
-		return false;
-	scan->analyze_started = true;
+	scan->analyze_next_row = (uint64) blockno * MaxHeapTuplesPerPage;
+	scan->analyze_end_row = scan->analyze_next_row + MaxHeapTuplesPerPage;
 	return true;
 }
 
@@ -1043,10 +1044,13 @@ segam_scan_analyze_next_tuple(TableScanDesc sscan, TransactionId OldestXmin,
 			scan->analyze_deletions = palloc(sizeof(SegRowDeletion));
 		MemoryContextSwitchTo(old);
 	}
-	while (next_record(scan, &row))
+	while (scan->analyze_next_row < scan->analyze_end_row)
 	{
 		const SegRowDeletion *d;
 
+		if (!SegFetcherFind(scan->fetcher, scan->analyze_next_row++,
+							sscan->rs_snapshot, &row))
+			continue;
 		if (TransactionIdIsCurrentTransactionId(row.xmin))
 			;					/* our own rows count as live, like heap */
 		else if (TransactionIdIsInProgress(row.xmin))

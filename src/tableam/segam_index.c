@@ -276,6 +276,8 @@ SegIndexBuildRangeScan(Relation rel, Relation index, IndexInfo *info,
 	uint64		end_row = numblocks == InvalidBlockNumber ? PG_UINT64_MAX :
 		(uint64) (start_blockno + numblocks) * MaxHeapTuplesPerPage;
 
+	/* an index without the quarantined rows would be wrong once they are back */
+	SegCheckNoQuarantine(RelationGetRelid(rel), "build an index on");
 	econtext->ecxt_scantuple = slot;
 	predicate = ExecPrepareQual(info->ii_Predicate, estate);
 
@@ -467,16 +469,12 @@ void
 SegCopyForCluster(Relation old_table, Relation new_table, Relation old_index,
 				  double *num_tuples, double *tups_vacuumed)
 {
-	MemoryContext copy_context = AllocSetContextCreate(CurrentMemoryContext,
-													   "segstore rewrite",
-													   ALLOCSET_DEFAULT_SIZES);
-	MemoryContext oldcxt = MemoryContextSwitchTo(copy_context);
-	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(old_table),
-													&TTSOpsVirtual);
-	TupleTableSlot *new_slot = MakeSingleTupleTableSlot(RelationGetDescr(new_table),
-														&TTSOpsVirtual);
+	MemoryContext copy_context;
+	MemoryContext oldcxt;
+	TupleTableSlot *slot;
+	TupleTableSlot *new_slot;
 	Tuplesortstate *sort = NULL;
-	SegRowStorer *storer = palloc(sizeof(SegRowStorer));
+	SegRowStorer *storer;
 	TransactionId oldest_xmin = GetOldestNonRemovableTransactionId(old_table);
 	SegRowDeletion *dels;
 	int			ndels;
@@ -485,6 +483,15 @@ SegCopyForCluster(Relation old_table, Relation new_table, Relation old_index,
 	RowInserter *inserters = NULL;	/* CLUSTER: who inserted each row */
 	int64		ninserters = 0;
 	int64		inserters_cap = 0;
+
+	SegCheckNoQuarantine(RelationGetRelid(old_table),
+						 old_index != NULL ? "cluster" : "rewrite");
+	copy_context = AllocSetContextCreate(CurrentMemoryContext, "segstore rewrite",
+										 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(copy_context);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(old_table), &TTSOpsVirtual);
+	new_slot = MakeSingleTupleTableSlot(RelationGetDescr(new_table), &TTSOpsVirtual);
+	storer = palloc(sizeof(SegRowStorer));
 
 	*num_tuples = 0;
 	*tups_vacuumed = 0;
