@@ -249,37 +249,47 @@ begin_segment_scan(Relation rel, Oid relfilenode, uint32 segment_id)
 }
 
 /*
+ * Replace the columns marked in "replace" of one segment's manifest row
+ * (in the current transaction).  Returns false if the segment has no row
+ * this transaction can update.
+ */
+static bool
+update_segment_row(Oid relfilenode, uint32 segment_id, Datum *values,
+				   bool *nulls, bool *replace)
+{
+	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
+	SysScanDesc scan = begin_segment_scan(rel, relfilenode, segment_id);
+	HeapTuple	tuple = systable_getnext(scan);
+	bool		found = HeapTupleIsValid(tuple);
+
+	if (found)
+	{
+		HeapTuple	newtuple = heap_modify_tuple(tuple, RelationGetDescr(rel),
+												 values, nulls, replace);
+
+		CatalogTupleUpdate(rel, &tuple->t_self, newtuple);
+		heap_freetuple(newtuple);
+	}
+	systable_endscan(scan);
+	table_close(rel, RowExclusiveLock);
+	CommandCounterIncrement();
+	return found;
+}
+
+/*
  * Mark a sealed segment evicted (in the current transaction).  Returns
  * false if the segment has no manifest row this transaction can update.
  */
 bool
 SegManifestMarkEvicted(Oid relfilenode, uint32 segment_id)
 {
-	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
-	SysScanDesc scan = begin_segment_scan(rel, relfilenode, segment_id);
-	HeapTuple	tuple;
-	bool		found = false;
+	Datum		values[Natts_manifest];
+	bool		nulls[Natts_manifest] = {0};
+	bool		replace[Natts_manifest] = {0};
 
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-	{
-		Datum		values[Natts_manifest];
-		bool		nulls[Natts_manifest];
-		bool		replace[Natts_manifest] = {0};
-		HeapTuple	newtuple;
-
-		memset(nulls, 0, sizeof(nulls));
-		values[Anum_state - 1] = CStringGetTextDatum("evicted");
-		replace[Anum_state - 1] = true;
-		newtuple = heap_modify_tuple(tuple, RelationGetDescr(rel), values, nulls, replace);
-		CatalogTupleUpdate(rel, &tuple->t_self, newtuple);
-		heap_freetuple(newtuple);
-		found = true;
-	}
-	systable_endscan(scan);
-	table_close(rel, RowExclusiveLock);
-	CommandCounterIncrement();
-	return found;
+	values[Anum_state - 1] = CStringGetTextDatum("evicted");
+	replace[Anum_state - 1] = true;
+	return update_segment_row(relfilenode, segment_id, values, nulls, replace);
 }
 
 /*
@@ -294,41 +304,26 @@ void
 SegManifestMarkFrozen(Oid relfilenode, uint32 segment_id,
 					  const uint64 *aborted, int naborted)
 {
-	Relation	rel = table_open(SegCatalogRelid(MANIFEST_TABLE, false), RowExclusiveLock);
-	SysScanDesc scan = begin_segment_scan(rel, relfilenode, segment_id);
-	HeapTuple	tuple;
+	Datum		values[Natts_manifest];
+	bool		nulls[Natts_manifest] = {0};
+	bool		replace[Natts_manifest] = {0};
 
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
+	values[Anum_frozen - 1] = BoolGetDatum(true);
+	replace[Anum_frozen - 1] = true;
+	replace[Anum_aborted_rows - 1] = true;
+	if (naborted > 0)
 	{
-		Datum		values[Natts_manifest];
-		bool		nulls[Natts_manifest];
-		bool		replace[Natts_manifest] = {0};
-		HeapTuple	newtuple;
+		Datum	   *elems = palloc(sizeof(Datum) * naborted);
 
-		memset(nulls, 0, sizeof(nulls));
-		values[Anum_frozen - 1] = BoolGetDatum(true);
-		replace[Anum_frozen - 1] = true;
-		replace[Anum_aborted_rows - 1] = true;
-		if (naborted > 0)
-		{
-			Datum	   *elems = palloc(sizeof(Datum) * naborted);
-
-			for (int i = 0; i < naborted; i++)
-				elems[i] = Int64GetDatum((int64) aborted[i]);
-			values[Anum_aborted_rows - 1] =
-				PointerGetDatum(construct_array(elems, naborted, INT8OID, sizeof(int64),
-												FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		}
-		else
-			nulls[Anum_aborted_rows - 1] = true;
-		newtuple = heap_modify_tuple(tuple, RelationGetDescr(rel), values, nulls, replace);
-		CatalogTupleUpdate(rel, &tuple->t_self, newtuple);
-		heap_freetuple(newtuple);
+		for (int i = 0; i < naborted; i++)
+			elems[i] = Int64GetDatum((int64) aborted[i]);
+		values[Anum_aborted_rows - 1] =
+			PointerGetDatum(construct_array(elems, naborted, INT8OID, sizeof(int64),
+											FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	}
-	systable_endscan(scan);
-	table_close(rel, RowExclusiveLock);
-	CommandCounterIncrement();
+	else
+		nulls[Anum_aborted_rows - 1] = true;
+	(void) update_segment_row(relfilenode, segment_id, values, nulls, replace);
 }
 
 /*
