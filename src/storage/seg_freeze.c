@@ -54,20 +54,6 @@
 #include "utils/snapmgr.h"
 
 /*
- * The 64-bit form of xid, which is at most 2^31 transactions old; 0 for
- * an xid "before" the first one (a freeze cutoff of a young cluster).
- */
-static uint64
-full_xid(TransactionId xid, FullTransactionId next)
-{
-	uint32		age = XidFromFullTransactionId(next) - xid;
-
-	if (age > U64FromFullTransactionId(next))
-		return 0;
-	return U64FromFullTransactionId(next) - age;
-}
-
-/*
  * Does every snapshot see the manifest row as it is now?  Only then can
  * its frozen mark stand in for the rows' xids: an older snapshot still
  * reads the version before the mark and looks the xids up in the commit
@@ -145,7 +131,7 @@ SegFreezeSegments(Relation rel, TransactionId oldest_xmin,
 {
 	Oid			relfilenode = rel->rd_node.relNode;
 	FullTransactionId next = ReadNextFullTransactionId();
-	uint64		limit = full_xid(freeze_limit, next);
+	uint64		limit = SegFullXid(freeze_limit, next);
 	TransactionId new_frozen_xid = oldest_xmin;
 	int			nentries;
 	SegManifestEntry *entries = SegManifestList(relfilenode, GetLatestSnapshot(),

@@ -92,8 +92,8 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 			   SegManifestEntry *result)
 {
 	FullTransactionId next_xid = ReadNextFullTransactionId();
-	uint32		oldest_age = 0;
-	uint32		newest_age = PG_UINT32_MAX;
+	TransactionId oldest_xmin = InvalidTransactionId;
+	TransactionId newest_xmin = InvalidTransactionId;
 	char		tmp_path[MAXPGPATH];
 	char		dir[MAXPGPATH];
 	SealedWriteTarget target;
@@ -123,7 +123,6 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 	while (SegActiveReaderNext(reader, &rec, &payload))
 	{
 		SegSealKeep keep;
-		uint32		age;
 
 		CHECK_FOR_INTERRUPTS();
 		keep = keep_row(&rec);
@@ -131,10 +130,10 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 			continue;
 		if (keep == SEG_SEAL_KEEP_PENDING)
 			result->pending_rows = true;
-		/* xids before next_xid, by how far: no wraparound in between */
-		age = XidFromFullTransactionId(next_xid) - rec.xmin;
-		oldest_age = Max(oldest_age, age);
-		newest_age = Min(newest_age, age);
+		if (result->row_count == 0 || TransactionIdPrecedes(rec.xmin, oldest_xmin))
+			oldest_xmin = rec.xmin;
+		if (result->row_count == 0 || TransactionIdFollows(rec.xmin, newest_xmin))
+			newest_xmin = rec.xmin;
 		if (result->row_count == 0 || rec.time_value < result->min_time)
 			result->min_time = rec.time_value;
 		if (result->row_count == 0 || rec.time_value > result->max_time)
@@ -174,8 +173,8 @@ SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 	result->bytes = file_size;
 	if (result->row_count > 0)
 	{
-		result->min_xid = U64FromFullTransactionId(next_xid) - oldest_age;
-		result->max_xid = U64FromFullTransactionId(next_xid) - newest_age;
+		result->min_xid = SegFullXid(oldest_xmin, next_xid);
+		result->max_xid = SegFullXid(newest_xmin, next_xid);
 	}
 }
 

@@ -24,6 +24,7 @@
 #ifndef SEGSTORAGE_H
 #define SEGSTORAGE_H
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "nodes/lockoptions.h"
 #include "format/segformat.h"
@@ -327,6 +328,21 @@ extern List *SegSealSegments(Relation rel, const SegSealParams *params);
 extern SegScanSegment *SegSealScanList(Relation rel, Snapshot snapshot, int *n);
 
 /* ---- seg_freeze.c: freezing sealed segments (VACUUM) ---- */
+
+/*
+ * The 64-bit form of xid, which is at most 2^31 transactions older than
+ * "next" (ReadNextFullTransactionId()); 0 for an xid "before" the first
+ * one (a freeze cutoff of a young cluster wraps around to such a value).
+ */
+static inline uint64
+SegFullXid(TransactionId xid, FullTransactionId next)
+{
+	uint32		age = XidFromFullTransactionId(next) - xid;
+
+	if (age > U64FromFullTransactionId(next))
+		return 0;
+	return U64FromFullTransactionId(next) - age;
+}
 
 extern TransactionId SegFreezeSegments(Relation rel, TransactionId oldest_xmin,
 									   TransactionId freeze_limit, int *nfrozen);
