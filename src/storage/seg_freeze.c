@@ -75,6 +75,9 @@ xid_of(uint64 full_xid)
 static TransactionId
 older_xid(TransactionId a, TransactionId b)
 {
+	/* rows a rewrite copied as frozen need no commit log: not b */
+	if (!TransactionIdIsNormal(b))
+		return a;
 	return TransactionIdPrecedes(b, a) ? b : a;
 }
 
@@ -181,8 +184,7 @@ SegFreezeSegments(Relation rel, TransactionId oldest_xmin,
 		const char *payload;
 
 		while (SegActiveReaderNext(reader, &hdr, &payload))
-			if (TransactionIdIsNormal(hdr.xmin))
-				new_frozen_xid = older_xid(new_frozen_xid, hdr.xmin);
+			new_frozen_xid = older_xid(new_frozen_xid, hdr.xmin);
 		SegActiveReaderClose(reader);
 	}
 	pfree(files);
