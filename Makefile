@@ -19,6 +19,7 @@ OBJS = \
 	src/storage/seg_seal.o \
 	src/storage/seg_sealed_io.o \
 	src/storage/seg_shmem.o \
+	src/tableam/segam_block_cache.o \
 	src/tableam/segam_ddl.o \
 	src/tableam/segam_fetch.o \
 	src/tableam/segam_handler.o \
@@ -40,7 +41,7 @@ SHLIB_LINK = -lmsgpackc -lzstd
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
 REGRESS = load options mvcc types seal retention bad_input scan_node pruning \
-	publication modify indexes rewrites freeze
+	publication modify indexes rewrites freeze fetch_cache
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
 ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows \
 	modify_rc modify_rr row_locks unique_conflict

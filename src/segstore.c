@@ -129,6 +129,13 @@ _PG_init(void)
 							 true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("segstore.fetch_cache_size",
+							"Memory each backend may keep of sealed blocks decoded for fetches by TID.",
+							"Index scans, bitmap scans and row locks fetch single rows; a block decoded for one is kept for the next.  0 keeps only the last block.",
+							&segstore_fetch_cache_size,
+							65536, 0, MAX_KILOBYTES,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("segstore.max_tables",
 							"Maximum number of segstore tables being written at the same time.",
 							"Each needs a few kilobytes of shared memory; idle tables give up their entry.",

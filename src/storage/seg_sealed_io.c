@@ -257,8 +257,11 @@ SegSealedReaderFile(SegSealedReader *r)
 	return &r->file;
 }
 
-/* Decode block "block" of the file, raising data_corrupted if it is bad. */
-void
+/*
+ * Decode block "block" of the file, raising data_corrupted if it is bad,
+ * and return it: valid until the next block is loaded.
+ */
+const SegSealedBlock *
 SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 {
 	const char *problem;
@@ -282,18 +285,6 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 	r->block_valid = true;
 	r->next_block = block + 1;
 	r->next_row = 0;
-}
-
-/*
- * The block decoded last, and its number in *block; NULL if none.  Valid
- * until the next block is loaded.
- */
-const SegSealedBlock *
-SegSealedReaderBlock(SegSealedReader *r, uint32 *block)
-{
-	if (!r->block_valid)
-		return NULL;
-	*block = r->next_block - 1;
 	return &r->block;
 }
 

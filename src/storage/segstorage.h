@@ -273,9 +273,7 @@ extern void SegSealedWrite(SegActiveReader *reader, const char *sealed_path,
 						   SegManifestEntry *result);
 extern SegSealedReader *SegSealedReaderOpen(const char *path);
 extern const SegSealedFile *SegSealedReaderFile(SegSealedReader *r);
-extern void SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block);
-extern const SegSealedBlock *SegSealedReaderBlock(SegSealedReader *r,
-												  uint32 *block);
+extern const SegSealedBlock *SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block);
 extern void SegSealedReaderSetFilter(SegSealedReader *r,
 									 SegTimeRangeFilter filter, void *arg);
 extern void SegSealedReaderSetColumns(SegSealedReader *r, const bool *wanted,

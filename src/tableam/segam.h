@@ -109,6 +109,43 @@ extern bool SegRowSatisfies(uint64 row_number, TransactionId xmin,
 							CommandId cmin, Snapshot snapshot,
 							SegVisibilityCache *cache, SegDeletedSet *deleted);
 
+/* ---- segam_block_cache.c ---- */
+
+/* A sealed segment's block index, cached (see segam_block_cache.c). */
+typedef struct SegCachedIndex
+{
+	uint32		nblocks;
+	int64		bytes;			/* the manifest's, to recognise the segment */
+	int64		raw_bytes;
+	int64		row_count;
+	uint64	   *first_rows;		/* per block */
+	uint64	   *last_rows;
+} SegCachedIndex;
+
+/* A sealed block, cached with each row packed as one MessagePack array. */
+typedef struct SegCachedBlock
+{
+	uint32		nrows;
+	uint64	   *rows;			/* row numbers, ascending */
+	uint32	   *xmins;
+	uint32	   *cmins;
+	uint32	   *ends;			/* row i is payload[ends[i - 1] .. ends[i]) */
+	char	   *payload;
+} SegCachedBlock;
+
+extern int	segstore_fetch_cache_size;
+
+extern const SegCachedIndex *SegBlockCacheIndex(Oid relfilenode,
+												const SegManifestEntry *manifest);
+extern const SegCachedIndex *SegBlockCachePutIndex(Oid relfilenode,
+												   const SegManifestEntry *manifest,
+												   const SegSealedFile *file);
+extern const SegCachedBlock *SegBlockCacheGet(Oid relfilenode, uint32 segment_id,
+											  uint32 block);
+extern const SegCachedBlock *SegBlockCachePut(Oid relfilenode, uint32 segment_id,
+											  uint32 block,
+											  const SegSealedBlock *blk);
+
 /* ---- segam_fetch.c ---- */
 
 /* One stored row as the readers return it; valid until they move on. */

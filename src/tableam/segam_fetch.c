@@ -12,8 +12,10 @@
  *	  is past every earlier one, and sealing keeps file order.
  *
  *	  - A sealed segment: binary search of the block index by first and
- *	    last row, decode that one block (the current block stays decoded,
- *	    so neighbours cost nothing), binary search of its row numbers.
+ *	    last row, then of that one block's row numbers.  Both come from the
+ *	    backend's block cache (segam_block_cache.c); on a miss the file is
+ *	    opened and the block decoded into the cache.  The row is copied
+ *	    out, so it stays valid whatever the cache does next.
  *	  - An active segment: a sparse index of every 32nd record's row number
  *	    and file offset, built by reading the file once and extended when
  *	    a row past its end is asked for (the file only grows); then at most
@@ -89,6 +91,8 @@ struct SegFetcher
 	Snapshot	visibility_snapshot;
 	SegDeletedSet deleted;
 	SegRowStorer storer;
+	char	   *row_copy;		/* the last sealed row found */
+	Size		row_copy_size;
 };
 
 /* ---- decoding stored rows ---- */
@@ -374,18 +378,10 @@ make_room(SegFetcher *f)
 		close_readers(oldest, f);
 }
 
-static bool
-find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
-			   SegStoredRow *row)
+/* Open the sealed file of fs if it is not open. */
+static SegSealedReader *
+open_sealed(SegFetcher *f, FetchSegment *fs)
 {
-	const SegSealedFile *file;
-	const SegSealedBlock *blk;
-	uint32		current;
-	int			lo;
-	int			hi;
-	int			block = -1;
-	int64		position;
-
 	if (fs->sealed_reader == NULL)
 	{
 		MemoryContext old;
@@ -396,16 +392,39 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 		MemoryContextSwitchTo(old);
 		f->open_readers++;
 	}
-	file = SegSealedReaderFile(fs->sealed_reader);
+	return fs->sealed_reader;
+}
+
+/*
+ * Find a row of a sealed segment through the backend's block cache,
+ * decoding its block into the cache on a miss.
+ */
+static bool
+find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
+			   SegStoredRow *row)
+{
+	const SegCachedIndex *index;
+	const SegCachedBlock *cached;
+	int			lo;
+	int			hi;
+	int			block = -1;
+	int64		position;
+	uint32		start;
+	uint32		len;
+
+	index = SegBlockCacheIndex(f->relfilenode, fs->manifest);
+	if (index == NULL)
+		index = SegBlockCachePutIndex(f->relfilenode, fs->manifest,
+									  SegSealedReaderFile(open_sealed(f, fs)));
 	lo = 0;
-	hi = (int) file->nblocks - 1;
+	hi = (int) index->nblocks - 1;
 	while (lo <= hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
 
-		if (row_number < file->index[mid].first_row)
+		if (row_number < index->first_rows[mid])
 			hi = mid - 1;
-		else if (row_number > file->index[mid].last_row)
+		else if (row_number > index->last_rows[mid])
 			lo = mid + 1;
 		else
 		{
@@ -415,23 +434,38 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	}
 	if (block < 0)
 		return false;
-	blk = SegSealedReaderBlock(fs->sealed_reader, &current);
-	if (blk == NULL || current != (uint32) block)
+
+	cached = SegBlockCacheGet(f->relfilenode, fs->segment_id, (uint32) block);
+	if (cached == NULL)
 	{
-		SegSealedReaderLoadBlock(fs->sealed_reader, (uint32) block);
-		blk = SegSealedReaderBlock(fs->sealed_reader, &current);
+		const SegSealedBlock *blk = SegSealedReaderLoadBlock(open_sealed(f, fs),
+															 (uint32) block);
+
+		cached = SegBlockCachePut(f->relfilenode, fs->segment_id, (uint32) block, blk);
 	}
-	position = SegRowNumberSearch(blk->rows, blk->nrows, row_number);
+	position = SegRowNumberSearch(cached->rows, cached->nrows, row_number);
 	if (position < 0)
 		return false;
+
+	/* a copy, so that the row outlives the cache entry */
+	start = position > 0 ? cached->ends[position - 1] : 0;
+	len = cached->ends[position] - start;
+	if (len > f->row_copy_size)
+	{
+		f->row_copy_size = Max(len, 2 * f->row_copy_size);
+		f->row_copy = f->row_copy ? repalloc_huge(f->row_copy, f->row_copy_size) :
+			MemoryContextAllocExtended(f->context, f->row_copy_size, MCXT_ALLOC_HUGE);
+	}
+	memcpy(f->row_copy, cached->payload + start, len);
+
 	row->row_number = row_number;
-	row->xmin = (TransactionId) blk->xmins[position];
-	row->cmin = (CommandId) blk->cmins[position];
+	row->xmin = (TransactionId) cached->xmins[position];
+	row->cmin = (CommandId) cached->cmins[position];
 	SegManifestRowVersion(fs->manifest, row_number, &row->xmin, &row->cmin);
-	row->payload = NULL;
-	row->payload_len = 0;
-	row->block = blk;
-	row->index = (uint32) position;
+	row->payload = f->row_copy;
+	row->payload_len = len;
+	row->block = NULL;
+	row->index = 0;
 	row->path = fs->path;
 	return true;
 }
