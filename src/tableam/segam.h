@@ -140,6 +140,7 @@ extern const SegCachedIndex *SegBlockCacheIndex(Oid relfilenode,
 extern const SegCachedIndex *SegBlockCachePutIndex(Oid relfilenode,
 												   const SegManifestEntry *manifest,
 												   const SegSealedFile *file);
+extern uint64 SegBlockCacheRemovals(void);
 extern const SegCachedBlock *SegBlockCacheGet(Oid relfilenode, uint32 segment_id,
 											  uint32 block);
 extern const SegCachedBlock *SegBlockCachePut(Oid relfilenode, uint32 segment_id,

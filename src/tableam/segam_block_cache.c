@@ -33,7 +33,8 @@
  *	  context under TopMemoryContext and is shared by every fetcher of the
  *	  backend; it needs no locks.  An entry is only entered once fully
  *	  built, so an error while decoding leaves nothing half made; pointers
- *	  returned stay valid until the next call that adds an entry.
+ *	  returned stay valid until an entry is removed, which the count of
+ *	  removals (SegBlockCacheRemovals) tells a caller that keeps one.
  *
  *-------------------------------------------------------------------------
  */
@@ -72,6 +73,7 @@ static MemoryContext cache_context = NULL;
 static HTAB *cache_entries = NULL;
 static dlist_head cache_lru = DLIST_STATIC_INIT(cache_lru);
 static Size cache_bytes = 0;
+static uint64 cache_removals = 0;	/* see SegBlockCacheRemovals */
 static msgpack_sbuffer pack_buffer;	/* reused while packing a block's rows */
 
 static void
@@ -99,6 +101,7 @@ remove_entry(CacheEntry *entry)
 
 	dlist_delete(&entry->lru);
 	cache_bytes -= entry->bytes;
+	cache_removals++;
 	pfree(entry->data.block);	/* either kind is one allocation */
 	hash_search(cache_entries, &key, HASH_REMOVE, NULL);
 }
@@ -208,6 +211,16 @@ SegBlockCachePutIndex(Oid relfilenode, const SegManifestEntry *manifest,
 	}
 	insert(relfilenode, manifest->segment_id, INDEX_ENTRY_BLOCK, index, bytes);
 	return index;
+}
+
+/*
+ * How many entries were ever removed: a pointer into the cache stays
+ * valid while this does not change.
+ */
+uint64
+SegBlockCacheRemovals(void)
+{
+	return cache_removals;
 }
 
 /* A cached block, or NULL. */

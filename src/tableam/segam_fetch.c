@@ -93,6 +93,11 @@ struct SegFetcher
 	SegRowStorer storer;
 	char	   *row_copy;		/* the last sealed row found */
 	Size		row_copy_size;
+	/* the cached block of the last sealed row, valid while ... */
+	const SegCachedBlock *last_block;
+	uint32		last_segment_id;
+	int64		last_position;
+	uint64		last_removals;	/* ... the cache removes nothing */
 };
 
 /* ---- decoding stored rows ---- */
@@ -412,40 +417,57 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	uint32		start;
 	uint32		len;
 
-	index = SegBlockCacheIndex(f->relfilenode, fs->manifest);
-	if (index == NULL)
-		index = SegBlockCachePutIndex(f->relfilenode, fs->manifest,
-									  SegSealedReaderFile(open_sealed(f, fs)));
-	lo = 0;
-	hi = (int) index->nblocks - 1;
-	while (lo <= hi)
+	/* rows fetched in order mostly stay in the block of the last one */
+	cached = f->last_block;
+	if (cached != NULL && f->last_segment_id == fs->segment_id &&
+		f->last_removals == SegBlockCacheRemovals() &&
+		row_number >= cached->rows[0] && row_number <= cached->rows[cached->nrows - 1])
 	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (row_number < index->first_rows[mid])
-			hi = mid - 1;
-		else if (row_number > index->last_rows[mid])
-			lo = mid + 1;
-		else
+		position = f->last_position + 1;
+		if (position >= cached->nrows || cached->rows[position] != row_number)
+			position = SegRowNumberSearch(cached->rows, cached->nrows, row_number);
+	}
+	else
+	{
+		index = SegBlockCacheIndex(f->relfilenode, fs->manifest);
+		if (index == NULL)
+			index = SegBlockCachePutIndex(f->relfilenode, fs->manifest,
+										  SegSealedReaderFile(open_sealed(f, fs)));
+		lo = 0;
+		hi = (int) index->nblocks - 1;
+		while (lo <= hi)
 		{
-			block = mid;
-			break;
+			int			mid = lo + (hi - lo) / 2;
+
+			if (row_number < index->first_rows[mid])
+				hi = mid - 1;
+			else if (row_number > index->last_rows[mid])
+				lo = mid + 1;
+			else
+			{
+				block = mid;
+				break;
+			}
 		}
-	}
-	if (block < 0)
-		return false;
+		if (block < 0)
+			return false;
 
-	cached = SegBlockCacheGet(f->relfilenode, fs->segment_id, (uint32) block);
-	if (cached == NULL)
-	{
-		const SegSealedBlock *blk = SegSealedReaderLoadBlock(open_sealed(f, fs),
-															 (uint32) block);
+		cached = SegBlockCacheGet(f->relfilenode, fs->segment_id, (uint32) block);
+		if (cached == NULL)
+		{
+			const SegSealedBlock *blk = SegSealedReaderLoadBlock(open_sealed(f, fs),
+																 (uint32) block);
 
-		cached = SegBlockCachePut(f->relfilenode, fs->segment_id, (uint32) block, blk);
+			cached = SegBlockCachePut(f->relfilenode, fs->segment_id, (uint32) block, blk);
+		}
+		f->last_block = cached;
+		f->last_segment_id = fs->segment_id;
+		f->last_removals = SegBlockCacheRemovals();
+		position = SegRowNumberSearch(cached->rows, cached->nrows, row_number);
 	}
-	position = SegRowNumberSearch(cached->rows, cached->nrows, row_number);
 	if (position < 0)
 		return false;
+	f->last_position = position;
 
 	/* a copy, so that the row outlives the cache entry */
 	start = position > 0 ? cached->ends[position - 1] : 0;
