@@ -7,6 +7,7 @@ OBJS = \
 	src/format/seg_row.o \
 	src/format/seg_sealed.o \
 	src/maintenance/seg_maintenance.o \
+	src/scan/seg_bitmap.o \
 	src/scan/seg_prune.o \
 	src/scan/seg_scan_exec.o \
 	src/scan/seg_scan_path.o \
@@ -41,7 +42,7 @@ SHLIB_LINK = -lmsgpackc -lzstd
 # Tests: pg_regress and isolation specs run against their own temporary,
 # preloaded server; TAP tests start theirs.
 REGRESS = load options mvcc types seal retention bad_input scan_node pruning \
-	publication modify indexes rewrites freeze fetch_cache
+	publication modify indexes rewrites freeze fetch_cache tid_space
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(srcdir)/test/segstore.conf
 ISOLATION = insert_interleave seal_concurrency evict_concurrency evict_late_rows \
 	modify_rc modify_rr row_locks unique_conflict

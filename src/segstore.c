@@ -161,4 +161,5 @@ _PG_init(void)
 	RegisterSubXactCallback(segstore_subxact_callback, NULL);
 	SegDdlInstallHooks();
 	SegScanInstallHooks();
+	SegBitmapInstallHooks();
 }

@@ -43,6 +43,10 @@ extern void SegScanInstallHooks(void);
 #define SEG_SCAN_PRIVATE_ALL_COLUMNS	1
 #define SEG_SCAN_PRIVATE_TIME_TYPE		2
 
+/* ---- seg_bitmap.c: bitmap heap scans without prefetching ---- */
+
+extern void SegBitmapInstallHooks(void);
+
 /* ---- seg_scan_exec.c: execution, EXPLAIN, parallel workers ---- */
 
 extern Node *SegScanCreateState(CustomScan *cscan);

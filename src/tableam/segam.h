@@ -265,6 +265,7 @@ extern bool SegScanNextStored(TableScanDesc scan, SegStoredRow *row);
 extern void SegScanAddCounts(TableScanDesc scan, SegScanCounts *counts);
 extern Oid	SegAccessMethodOid(void);
 extern bool SegIsSegstoreRelid(Oid relid);
+extern bool SegIsSegstoreRelation(Relation rel);
 
 /* ---- segam_sql.c ---- */
 

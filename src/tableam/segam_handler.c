@@ -129,6 +129,13 @@ SegIsSegstoreRelid(Oid relid)
 	return result;
 }
 
+/* Is rel (opened) a table using segstore? */
+bool
+SegIsSegstoreRelation(Relation rel)
+{
+	return rel->rd_tableam == &segam_methods;
+}
+
 /* ------------------------------------------------------------------------
  * Slot related callbacks
  * ------------------------------------------------------------------------
