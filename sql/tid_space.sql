@@ -47,7 +47,7 @@ SELECT id, v FROM wide WHERE id >= 1196 OR id < 2 ORDER BY id;
 -- blocks it needs maintenance_io_concurrency = 0 (README, limitations)
 SET maintenance_io_concurrency = 0;
 ANALYZE wide;
-SELECT reltuples BETWEEN 800 AND 1600 AS estimate_near_1200 FROM pg_class WHERE relname = 'wide';
+SELECT reltuples BETWEEN 800 AND 1600 AS estimate_near_1200 FROM pg_class WHERE oid = 'wide'::regclass;
 RESET maintenance_io_concurrency;
 
 RESET effective_io_concurrency;

@@ -780,15 +780,26 @@ SegSealedDecodeBlock(const SegSealedFile *f, uint32 block, SegSealedBlock *blk,
 	if (dir_size + csum != info->compressed_size || rsum != info->raw_size)
 		return fail(problem, "block part sizes do not add up");
 
+	/*
+	 * Buffers grow; a failed allocation (an error) leaves blk consistent,
+	 * since a block workspace may outlive the reader that hit it.
+	 */
 	if (info->raw_size > blk->raw_cap)
 	{
 		if (blk->raw)
 			pfree(blk->raw);
+		blk->raw = NULL;
+		blk->raw_cap = 0;
 		blk->raw = palloc_extended(Max(info->raw_size, 1), MCXT_ALLOC_HUGE);
 		blk->raw_cap = info->raw_size;
 	}
 	if (info->nrows > blk->cap)
 	{
+		uint64	   *rows = palloc(sizeof(uint64) * info->nrows);
+		int64	   *times = palloc(sizeof(int64) * info->nrows);
+		uint32	   *xmins = palloc(sizeof(uint32) * info->nrows);
+		uint32	   *cmins = palloc(sizeof(uint32) * info->nrows);
+
 		if (blk->rows)
 			pfree(blk->rows);
 		if (blk->times)
@@ -797,17 +808,19 @@ SegSealedDecodeBlock(const SegSealedFile *f, uint32 block, SegSealedBlock *blk,
 			pfree(blk->xmins);
 		if (blk->cmins)
 			pfree(blk->cmins);
-		blk->rows = palloc(sizeof(uint64) * info->nrows);
-		blk->times = palloc(sizeof(int64) * info->nrows);
-		blk->xmins = palloc(sizeof(uint32) * info->nrows);
-		blk->cmins = palloc(sizeof(uint32) * info->nrows);
+		blk->rows = rows;
+		blk->times = times;
+		blk->xmins = xmins;
+		blk->cmins = cmins;
 		blk->cap = info->nrows;
 	}
 	if (natts > blk->columns_cap)
 	{
+		const msgpack_object **columns = palloc(sizeof(msgpack_object *) * natts);
+
 		if (blk->columns)
 			pfree(blk->columns);
-		blk->columns = palloc(sizeof(msgpack_object *) * natts);
+		blk->columns = columns;
 		blk->columns_cap = natts;
 	}
 

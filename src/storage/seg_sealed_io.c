@@ -47,9 +47,23 @@ struct SegSealedReader
 	uint32		blocks_read;
 	uint32		blocks_skipped;
 	bool		closed;
-	MemoryContext context;		/* where the block buffers live */
+	MemoryContext context;		/* where the reader lives */
+	MemoryContext block_context;	/* where the block's buffers live */
+	bool		has_spare_block;	/* "block" is the backend's spare */
 	MemoryContextCallback unmap_callback;
 };
+
+/*
+ * The backend keeps one block workspace (zstd context, MessagePack zone,
+ * buffers of a block's size) for its next reader: a query reading one
+ * block, or a scan going from segment to segment, would otherwise
+ * allocate, fault in and free about a megabyte each time (a fifth of a
+ * one-hour range query).  Its buffers live in spare_block_context; the
+ * reader holding it gives it back when it is closed, error or not.
+ */
+static SegSealedBlock spare_block;
+static bool spare_block_available = false;
+static MemoryContext spare_block_context = NULL;
 
 /* ---- writing ---- */
 
@@ -191,7 +205,41 @@ unmap_reader(void *arg)
 	if (r->map != NULL)
 		munmap(r->map, r->map_size);
 	r->map = NULL;
-	SegSealedBlockFree(&r->block);
+	if (r->has_spare_block)
+	{
+		spare_block = r->block;
+		spare_block_available = true;
+		r->has_spare_block = false;
+	}
+	else
+		SegSealedBlockFree(&r->block);
+}
+
+/* Give the reader the spare block workspace if free, else a new one. */
+static void
+init_reader_block(SegSealedReader *r)
+{
+	if (spare_block_context == NULL)
+	{
+		spare_block_context = AllocSetContextCreate(TopMemoryContext,
+													"segstore spare block",
+													ALLOCSET_DEFAULT_SIZES);
+		spare_block_available = SegSealedBlockInit(&spare_block);
+	}
+	if (spare_block_available)
+	{
+		r->block = spare_block;
+		r->has_spare_block = true;
+		r->block_context = spare_block_context;
+		spare_block_available = false;
+		return;
+	}
+	if (!SegSealedBlockInit(&r->block))
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Could not create a zstd decompression context.")));
+	r->block_context = r->context;
 }
 
 /*
@@ -234,11 +282,7 @@ SegSealedReaderOpen(const char *path)
 	}
 	CloseTransientFile(fd);
 
-	if (!SegSealedBlockInit(&r->block))
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Could not create a zstd decompression context.")));
+	init_reader_block(r);
 	r->closed = false;
 	r->unmap_callback.func = unmap_reader;
 	r->unmap_callback.arg = r;
@@ -266,12 +310,12 @@ SegSealedReaderLoadBlock(SegSealedReader *r, uint32 block)
 {
 	const char *problem;
 	pg_crc32c	actual;
-	MemoryContext old = MemoryContextSwitchTo(r->context);
+	MemoryContext old = MemoryContextSwitchTo(r->block_context);
 	bool		ok;
 
 	/* a block that fails to decode leaves no valid block behind */
 	r->block_valid = false;
-	/* block buffers grow in the reader's context, not a per-row one */
+	/* block buffers grow in their own context, not a per-row one */
 	ok = SegSealedDecodeBlock(&r->file, block, &r->block, r->wanted_columns,
 							  r->nwanted, &problem, &actual);
 	MemoryContextSwitchTo(old);
