@@ -401,6 +401,22 @@ open_sealed(SegFetcher *f, FetchSegment *fs)
 }
 
 /*
+ * Position of row_number in a cached block, or -1.  Most blocks hold
+ * consecutive row numbers, where the offset from the first row is the
+ * position: one memory access instead of a binary search's dozen.
+ */
+static int64
+cached_row_position(const SegCachedBlock *cached, uint64 row_number)
+{
+	uint64		first = cached->rows[0];
+
+	if (row_number >= first && row_number - first < cached->nrows &&
+		cached->rows[row_number - first] == row_number)
+		return (int64) (row_number - first);
+	return SegRowNumberSearch(cached->rows, cached->nrows, row_number);
+}
+
+/*
  * Find a row of a sealed segment through the backend's block cache,
  * decoding its block into the cache on a miss.
  */
@@ -425,7 +441,7 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	{
 		position = f->last_position + 1;
 		if (position >= cached->nrows || cached->rows[position] != row_number)
-			position = SegRowNumberSearch(cached->rows, cached->nrows, row_number);
+			position = cached_row_position(cached, row_number);
 	}
 	else
 	{
@@ -463,7 +479,7 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 		f->last_block = cached;
 		f->last_segment_id = fs->segment_id;
 		f->last_removals = SegBlockCacheRemovals();
-		position = SegRowNumberSearch(cached->rows, cached->nrows, row_number);
+		position = cached_row_position(cached, row_number);
 	}
 	if (position < 0)
 		return false;
