@@ -28,7 +28,7 @@
 #define SEG_MAX_MAX_SEGMENT_SIZE		(INT64CONST(1024) * 1024 * 1024 * 1024)
 #define SEG_DEFAULT_SEAL_AFTER			INT64CONST(3600000000)	/* 1 hour */
 #define SEG_DEFAULT_COMPRESSION_LEVEL	6
-#define SEG_DEFAULT_BLOCK_SIZE			(256 * 1024)
+#define SEG_DEFAULT_BLOCK_SIZE			(32 * 1024)
 
 /* Row number n lives at TID (n / 291, n % 291 + 1), see DESIGN.md 3.3. */
 static inline void
