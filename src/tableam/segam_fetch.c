@@ -96,7 +96,6 @@ struct SegFetcher
 	/* the cached block of the last sealed row, valid while ... */
 	const SegCachedBlock *last_block;
 	uint32		last_segment_id;
-	int64		last_position;
 	uint64		last_removals;	/* ... the cache removes nothing */
 };
 
@@ -438,11 +437,7 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	if (cached != NULL && f->last_segment_id == fs->segment_id &&
 		f->last_removals == SegBlockCacheRemovals() &&
 		row_number >= cached->rows[0] && row_number <= cached->rows[cached->nrows - 1])
-	{
-		position = f->last_position + 1;
-		if (position >= cached->nrows || cached->rows[position] != row_number)
-			position = cached_row_position(cached, row_number);
-	}
+		position = cached_row_position(cached, row_number);
 	else
 	{
 		index = SegBlockCacheIndex(f->relfilenode, fs->manifest);
@@ -483,7 +478,6 @@ find_in_sealed(SegFetcher *f, FetchSegment *fs, uint64 row_number,
 	}
 	if (position < 0)
 		return false;
-	f->last_position = position;
 
 	/* a copy, so that the row outlives the cache entry */
 	start = position > 0 ? cached->ends[position - 1] : 0;
